@@ -19,6 +19,6 @@ function newestIn(dir) {
 
 const src = path.join(root, 'src');
 if (!existsSync(bundle) || (existsSync(src) && newestIn(src) > statSync(bundle).mtimeMs)) {
-  await import('../scripts/build.mjs');
+  await import('./build.mjs');
 }
 await import(new URL(`file://${bundle}`).href);

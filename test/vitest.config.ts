@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 
 export default defineConfig({
+  root: path.dirname(path.dirname(fileURLToPath(import.meta.url))),
   plugins: [
     {
       // The assembler imports its grammar as text, as esbuild's text loader does in the bundle.

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url))); // bin/ -> the package
 const candidates = {
   vmlab: 'src/cli/main.ts',
   'sweep-worker': 'src/study/sweep-worker.ts',
