@@ -68,7 +68,7 @@ export const MonitorReg = {
 
 /** Monitor events (see asm/README.md for their arguments). */
 export const MonitorEvent = {
-  /** A0 = pid, A1 = program index on the command line (0-based). */
+  /** A0 = pid, A1 = program index on the command line (0-based), A2 = root page table PA. */
   PROC_START: 1,
   /** A0 = pid, A1 = exit status. */
   PROC_EXIT: 2,
@@ -84,8 +84,51 @@ export const MonitorEvent = {
   SYSCALL: 7,
   /** A0 = pid, A1 = reason (KillReason). The kernel ends a process for a reason that is not a trap. */
   PROC_FAIL: 8,
-  /** A0 = pid, A1 = fault VA, A2 = pc. The kernel returns from a page fault it serviced (for --check-kernel). */
+  /** A0 = pid, A1 = fault VA, A2 = pc, A3 = resident user pages. A serviced page fault is complete (for --check-kernel). */
   FAULT_DONE: 9,
 } as const;
 
 export const PageSource = { ZERO: 0, EXECUTABLE: 1, SWAP: 2 } as const;
+
+/** Why the kernel ended a process other than by a trap (MonitorEvent.PROC_FAIL, A1). */
+export const KillReason = {
+  BAD_SYSCALL_ARG: 1,
+  SWAP_FULL: 2,
+  RESERVE_FULL: 3,
+  DISK_ERROR: 4,
+} as const;
+
+/**
+ * PROC_KILL's A1: the trap cause in bits 7:0 and, when the access broke its region's rules (a
+ * page fault the kernel refused, or a protection fault in user space), why in the bits from
+ * KILL_WHY_SHIFT up (a FaultWhy); 0 there when the cause says it all (illegal instruction...).
+ */
+export const KILL_WHY_SHIFT = 8;
+export const FaultWhy = { OUTSIDE: 1, NOT_WRITABLE: 2, NOT_EXECUTABLE: 3, NOT_READABLE: 4 } as const;
+
+/** The kernel's `halt` status (a0): every process exited 0, some did not, or the kernel gave up at boot. */
+export const KernelHalt = { ALL_OK: 0, SOME_FAILED: 1, PANIC: 2 } as const;
+
+/** Page replacement policies, as the boot block numbers them (`--replace`). */
+export const ReplacePolicy = { fifo: 0, clock: 1, aging: 2, random: 3 } as const;
+export type ReplacePolicyName = keyof typeof ReplacePolicy;
+
+/** The boot block the loader writes for the kernel: byte offsets (see asm/README.md). */
+export const BootBlock = {
+  MAGIC: 0, VERSION: 4, RAM_BYTES: 8, USER_FIRST_PFN: 12, USER_FRAMES: 16, RESERVE_FIRST_PFN: 20,
+  RESERVE_FRAMES: 24, POLICY: 28, QUANTUM: 32, DIR_BLOCK: 36, SWAP_FIRST: 40, SWAP_BLOCKS: 44,
+  SEED: 48, STACK_PAGES: 52, HEAP_PAGES: 56, NPROGS: 60,
+} as const;
+export const BOOT_MAGIC = 0x544f4f42;
+/** The boot block's VERSION field. */
+export const BOOT_BLOCK_VERSION = 1;
+export const DIR_MAGIC = 0x52494456;
+/** The directory: header, then one entry per program at DIR_ENTRY_BASE + DIR_ENTRY_SIZE * i. */
+export const Dir = {
+  MAGIC: 0, COUNT: 4, ENTRY_BASE: 64, ENTRY_SIZE: 128,
+  E_ENTRY: 0, E_NSEGS: 4, E_FIRST_BLOCK: 8, E_HEAP_VPN: 12, E_SEGS: 16, SEG_SIZE: 24, MAX_SEGS: 4,
+  S_VADDR: 0, S_MEMSIZE: 4, S_FILESIZE: 8, S_BLOCK: 12, S_FLAGS: 16,
+} as const;
+
+/** Syscall numbers (in t0). */
+export const Syscall = { EXIT: 1, WRITE: 2, SBRK: 3, GETPID: 4, YIELD: 5 } as const;

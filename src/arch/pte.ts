@@ -64,17 +64,28 @@ export const DEFAULT_LEVELS = 2;
  *   bits 22:18  index bits of level 2
  *   bits 27:23  index bits of level 3
  */
+export const MmuCfg = {
+  /** Bits 2:0: the number of levels. */
+  LEVELS_MASK: 7,
+  /** Bits 7:3: the page offset bits. */
+  OFFSET_SHIFT: 3,
+  /** Level l's index width sits at INDEX_SHIFT + INDEX_FIELD * l, INDEX_FIELD bits wide. */
+  INDEX_SHIFT: 8,
+  INDEX_FIELD: 5,
+  INDEX_MASK: 31,
+} as const;
+
 export function encodeMmuCfg(g: Geometry): number {
-  let v = g.length | (PAGE_SHIFT << 3);
+  let v = g.length | (PAGE_SHIFT << MmuCfg.OFFSET_SHIFT);
   g.forEach((bits, level) => {
-    v |= bits << (8 + 5 * level);
+    v |= bits << (MmuCfg.INDEX_SHIFT + MmuCfg.INDEX_FIELD * level);
   });
   return v >>> 0;
 }
 export function decodeMmuCfg(v: number): Geometry {
-  const levels = v & 7;
+  const levels = v & MmuCfg.LEVELS_MASK;
   const g: number[] = [];
-  for (let l = 0; l < levels; l++) g.push((v >>> (8 + 5 * l)) & 31);
+  for (let l = 0; l < levels; l++) g.push((v >>> (MmuCfg.INDEX_SHIFT + MmuCfg.INDEX_FIELD * l)) & MmuCfg.INDEX_MASK);
   return g;
 }
 

@@ -1,0 +1,217 @@
+# disk.s: the disk driver. Requests wait in a FIFO queue; the head of the queue is the one the
+# disk is working on. When it completes (the disk interrupt, or the idle loop seeing the disk's
+# bit in IP), the driver runs its completion and starts the next one.
+#
+# Order matters and the queue keeps it: a frame whose dirty page is written out and which then
+# receives a new page has the write queued before the read (or the zero-fill), and the disk
+# moves the data only when a transfer completes.
+
+.bss
+.align 4
+rq_pool:    .space NREQ * RQ_SIZE
+k_rq_free:  .space 4            # first free request, or 0
+k_rq_head:  .space 4            # the request in progress (head of the queue), or 0
+k_rq_tail:  .space 4            # the last request queued, or 0
+
+.text
+
+# disk_init: every request on the free list, the queue empty.
+#   Clobbers t0-t2.
+disk_init:
+    la   t0, rq_pool
+    li   t1, NREQ * RQ_SIZE
+    add  t1, t0, t1                 # t1 = end of the pool
+    li   t2, 0                      # t2 = the list so far
+.loop:
+    beq  t0, t1, .done
+    sw   t2, RQ_NEXT(t0)
+    mv   t2, t0
+    addi t0, t0, RQ_SIZE
+    j    .loop
+.done:
+    la   t0, k_rq_free
+    sw   t2, 0(t0)
+    la   t0, k_rq_head
+    sw   zero, 0(t0)
+    la   t0, k_rq_tail
+    sw   zero, 0(t0)
+    ret
+
+# rq_new: a request, not yet queued.
+#   a0 = kind (RQ_*), a1 = frame, a2 = disk block (unused for RQ_ZERO), a3 = pid.
+#   Returns a0 = the request, with no retries, source SRC_ZERO and nothing to zero after a read.
+#   Clobbers t0, t1.
+rq_new:
+    la   t0, k_rq_free
+    lw   t1, 0(t0)
+    bnez t1, .take
+    # Cannot happen: each process has at most two requests queued (layout.s, NREQ). `break`
+    # in the kernel is a double fault: the machine stops with a register dump.
+    break
+.take:
+    push a0
+    lw   a0, RQ_NEXT(t1)
+    sw   a0, 0(t0)
+    pop  a0
+    sw   a0, RQ_KIND(t1)
+    sw   a1, RQ_FRAME(t1)
+    sw   a2, RQ_BLOCK(t1)
+    sw   a3, RQ_PID(t1)
+    sw   zero, RQ_TRIES(t1)
+    sw   zero, RQ_NEXT(t1)
+    li   t0, SRC_ZERO
+    sw   t0, RQ_SOURCE(t1)
+    li   t0, PAGE_SIZE
+    sw   t0, RQ_TAIL(t1)
+    mv   a0, t1
+    ret
+
+# rq_submit: queue request a0; if the disk was idle, start it.
+#   a0 = request. Clobbers a0-a3, t0-t4.
+rq_submit:
+    la   t0, k_rq_tail
+    lw   t1, 0(t0)
+    sw   a0, 0(t0)
+    beqz t1, .was_empty
+    sw   a0, RQ_NEXT(t1)
+    ret
+.was_empty:
+    la   t0, k_rq_head
+    sw   a0, 0(t0)
+    j    disk_start
+
+# disk_start: start the request at the head of the queue, if any. A zero-fill needs no disk:
+# it is done at once (it only waited for the requests before it) and the next one is started.
+#   Clobbers a0-a3, t0-t4.
+disk_start:
+    push lr
+.loop:
+    la   t0, k_rq_head
+    lw   a0, 0(t0)
+    beqz a0, .done
+    lw   t1, RQ_KIND(a0)
+    li   t2, RQ_ZERO
+    bne  t1, t2, .transfer
+    call pagein_done
+    call rq_pop
+    j    .loop
+.transfer:
+    call disk_program
+.done:
+    pop  lr
+    ret
+
+# disk_program: tell the disk to carry out request a0 (RQ_READ or RQ_WRITE).
+#   a0 = request. Clobbers t0-t2.
+disk_program:
+    lw   t0, RQ_FRAME(a0)
+    la   t1, k_user_pfn
+    lw   t1, 0(t1)
+    add  t0, t0, t1
+    slli t0, t0, PAGE_SHIFT         # t0 = physical address of the frame
+    li   t1, DISK_BASE
+    lw   t2, RQ_BLOCK(a0)
+    sw   t2, DISK_BLOCK(t1)
+    sw   t0, DISK_DMA(t1)
+    lw   t2, RQ_KIND(a0)            # RQ_READ and RQ_WRITE are the disk's commands
+    sw   t2, DISK_CMD(t1)           # starts the transfer
+    ret
+
+# rq_pop: the head request is finished: take it off the queue, onto the free list.
+#   Clobbers t0-t2.
+rq_pop:
+    la   t0, k_rq_head
+    lw   t1, 0(t0)
+    lw   t2, RQ_NEXT(t1)
+    sw   t2, 0(t0)
+    bnez t2, .free
+    la   t0, k_rq_tail
+    sw   zero, 0(t0)
+.free:
+    la   t0, k_rq_free
+    lw   t2, 0(t0)
+    sw   t2, RQ_NEXT(t1)
+    sw   t1, 0(t0)
+    ret
+
+# disk_interrupt: the disk has finished the head request (its interrupt is pending).
+#   Acknowledges it; on an error, tries the transfer again up to DISK_RETRIES times, then gives
+#   up (disk_failed). On success a page-in maps its page (pagein_done); a write-out needs nothing
+#   more. Then starts the next request.
+#   Clobbers a0-a3, t0-t4.
+disk_interrupt:
+    push lr
+    push s0
+    la   t0, k_rq_head
+    lw   s0, 0(t0)                  # s0 = the request
+    li   t1, DISK_BASE
+    lw   t2, DISK_STATUS(t1)
+    sw   zero, DISK_ACK(t1)         # status back to idle, interrupt cleared
+    beqz s0, .out                   # nothing was in progress (cannot happen)
+    li   t0, DISK_STATUS_DONE
+    beq  t2, t0, .ok
+    lw   t0, RQ_TRIES(s0)
+    li   t1, DISK_RETRIES
+    beq  t0, t1, .give_up
+    addi t0, t0, 1
+    sw   t0, RQ_TRIES(s0)
+    mv   a0, s0
+    call disk_program
+    j    .out
+.give_up:
+    mv   a0, s0
+    call disk_failed
+    j    .next
+.ok:
+    lw   t0, RQ_KIND(s0)
+    li   t1, RQ_WRITE
+    beq  t0, t1, .next
+    mv   a0, s0
+    call pagein_done
+.next:
+    call rq_pop
+    call disk_start
+.out:
+    pop  s0
+    pop  lr
+    ret
+
+# disk_failed: request a0 failed DISK_RETRIES + 1 times. The process that needed it ends
+# (KILL_DISK_ERROR): for a page-in, the process waiting for the page; for a write-out, the
+# owner of the page written, whose only copy of that page is now lost.
+#   a0 = request. Clobbers a0-a3, t0-t4.
+disk_failed:
+    push lr
+    push s0
+    push s1
+    mv   s0, a0
+    lw   a0, RQ_PID(s0)
+    call pcb_of_pid
+    mv   s1, a0                     # s1 = the process
+    lw   t0, RQ_KIND(s0)
+    li   t1, RQ_WRITE
+    beq  t0, t1, .end_process       # the frame stays busy: its page-in is queued behind
+    # A page-in: the frame is no longer busy; it is freed with the process's other frames, or
+    # now if the process had already ended.
+    lw   a0, RQ_FRAME(s0)
+    call frame_entry
+    sw   zero, FT_BUSY(a0)
+    lw   t0, PCB_STATE(s1)
+    li   t1, P_ENDED
+    bne  t0, t1, .end_process
+    lw   a0, RQ_FRAME(s0)
+    call frame_release
+    call wake_noframe
+    j    .out
+.end_process:
+    lw   t0, PCB_STATE(s1)
+    li   t1, P_ENDED
+    beq  t0, t1, .out
+    mv   a0, s1
+    li   a1, KILL_DISK_ERROR
+    call proc_fail
+.out:
+    pop  s1
+    pop  s0
+    pop  lr
+    ret

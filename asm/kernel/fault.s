@@ -1,0 +1,412 @@
+# fault.s: demand paging. A page is brought in the first time it is touched (a page fault, or
+# a write() that reads it) from where it lives: its swap slot, the executable's blocks, or
+# nowhere (zero-fill).
+
+.data
+.align 4
+# For each access kind (ACC_*): the region permission it needs, and why it is refused.
+acc_need:   .word PTE_X, PTE_R, PTE_W
+acc_why:    .word WHY_NOT_EXECUTABLE, WHY_NOT_READABLE, WHY_NOT_WRITABLE
+
+.text
+
+# region_find: the region of process a0 that holds address a1. Regions are whole pages:
+# a segment (its page-rounded extent), the heap [heap start, break rounded up to a page), the
+# stack [stack low, USER_TOP). Page 0 is in none, so that a null pointer always faults.
+#   a0 = PCB, a1 = virtual address.
+#   Returns a0 = the region's PTE permission bits (0: in no region) and a1 = the segment record
+#   (0 for the heap, the stack, or no region). Clobbers t0-t2.
+region_find:
+    li   t0, PAGE_SIZE
+    bltu a1, t0, .outside
+    lw   t0, PCB_NSEGS(a0)
+    addi t1, a0, PCB_SEGS
+.seg:
+    beqz t0, .heap
+    lw   t2, SEG_START(t1)
+    bltu a1, t2, .next
+    lw   t2, SEG_END(t1)
+    bgeu a1, t2, .next
+    lw   a0, SEG_PERM(t1)
+    mv   a1, t1
+    ret
+.next:
+    addi t1, t1, SEG_SIZE
+    addi t0, t0, -1
+    j    .seg
+.heap:
+    lw   t2, PCB_HEAP_START(a0)
+    bltu a1, t2, .stack
+    lw   t2, PCB_BRK(a0)
+    addi t2, t2, PAGE_MASK          # the break's page is in the heap
+    srli t2, t2, PAGE_SHIFT
+    slli t2, t2, PAGE_SHIFT
+    bgeu a1, t2, .stack
+    li   a0, PTE_R | PTE_W
+    li   a1, 0
+    ret
+.stack:
+    lw   t2, PCB_STACK_LOW(a0)
+    bltu a1, t2, .outside
+    li   t2, USER_TOP
+    bgeu a1, t2, .outside
+    li   a0, PTE_R | PTE_W
+    li   a1, 0
+    ret
+.outside:
+    li   a0, 0
+    li   a1, 0
+    ret
+
+# page_in: bring in the page of process a0 that holds address a1.
+#   a0 = PCB (of the current process), a1 = virtual address, a2 = access kind (ACC_*),
+#   a3 = 1 for a hardware page fault (the trap's cause is CAUSE_FETCH_PAGE_FAULT + a2), 0 when
+#   write() needs the page.
+#   Returns a0 =
+#     PI_MAPPED   the page is mapped (zero-filled at once); the process goes on;
+#     PI_BLOCKED  the process waits: P_WAITING until its page-in completes (pagein_done makes
+#                 it ready), or P_NOFRAME if every frame is busy (it retries when one is not);
+#     PI_ENDED    the process was ended: an address outside every region or an access its
+#                 region forbids (PROC_KILL), or no page-table frame or swap slot (PROC_FAIL).
+#   Clobbers a1-a3, t0-t4.
+page_in:
+    push lr
+    push s0
+    push s1
+    push s2
+    push s3
+    mv   s0, a0                     # s0 = PCB
+    mv   s1, a1                     # s1 = address
+    mv   s2, a2                     # s2 = access kind
+    sw   a3, PCB_FAULT_HW(s0)
+    call region_find
+    beqz a0, .outside
+    la   t0, acc_need
+    slli t1, s2, WORD_SHIFT
+    add  t0, t0, t1
+    lw   t0, 0(t0)
+    and  t0, t0, a0
+    beqz t0, .denied
+    sw   s1, PCB_FAULT_VA(s0)
+    sw   a0, PCB_FAULT_PERM(s0)
+    sw   a1, PCB_FAULT_SEG(s0)
+
+    mv   a0, s0
+    mv   a1, s1
+    call vm_pte_alloc
+    beqz a0, .no_table
+    mv   s2, a0                     # s2 = the leaf PTE's address (the access kind is no longer needed)
+    lw   t0, 0(s2)
+    andi t0, t0, PTE_V
+    bnez t0, .mapped                # already there: nothing to do
+
+    call frame_take                 # a0 = frame, a1 = 1 if its write-out is queued
+    li   t0, NIL
+    beq  a0, t0, .no_frame
+    li   t0, FRAME_SWAP_FULL
+    beq  a0, t0, .swap_full
+    mv   s3, a0                     # s3 = frame
+    call frame_entry                # (clobbers t0 only: a1 survives)
+    lw   t0, PCB_PID(s0)
+    sw   t0, FT_PID(a0)
+    srli t0, s1, PAGE_SHIFT
+    sw   t0, FT_VPN(a0)
+    sw   s2, FT_PTE(a0)
+    li   t0, NIL
+    sw   t0, FT_SLOT(a0)
+    li   t0, AGE_NEW
+    sw   t0, FT_AGE(a0)
+    sw   a1, FT_BUSY(a0)            # busy already if its old page is being written out
+    mv   a0, s3
+    call res_append
+
+    # Where does the page come from?
+    lw   t0, 0(s2)
+    andi t1, t0, PTE_SWAPPED
+    bnez t1, .from_swap
+    lw   t1, PCB_FAULT_SEG(s0)
+    beqz t1, .zero
+    srli t2, s1, PAGE_SHIFT
+    slli t2, t2, PAGE_SHIFT         # t2 = the page's first address
+    lw   t3, SEG_FILE_END(t1)
+    bgeu t2, t3, .zero              # past the segment's file data: zero-fill
+    # From the executable: page k of the segment is its block SEG_BLOCK + k. If the file data
+    # ends inside this page, the rest of the page is zeroed after the read.
+    sub  t4, t3, t2                 # t4 = file bytes from this page on
+    li   t3, PAGE_SIZE
+    bleu t4, t3, .tail_ok
+    mv   t4, t3
+.tail_ok:
+    lw   t3, SEG_START(t1)
+    sub  a2, t2, t3
+    srli a2, a2, PAGE_SHIFT
+    lw   t3, SEG_BLOCK(t1)
+    add  a2, a2, t3                 # a2 = block
+    li   a0, RQ_READ
+    mv   a1, s3
+    lw   a3, PCB_PID(s0)
+    call rq_new                     # (clobbers t0, t1 only: t4 survives)
+    sw   t4, RQ_TAIL(a0)
+    li   t0, SRC_EXECUTABLE
+    sw   t0, RQ_SOURCE(a0)
+    j    .queue
+
+.from_swap:
+    srli t0, t0, PTE_PFN_SHIFT      # t0 = slot
+    push t0
+    mv   a0, s3
+    call frame_entry
+    pop  t0
+    sw   t0, FT_SLOT(a0)            # the page keeps its slot: a clean eviction writes nothing
+    la   t1, k_swap_first
+    lw   a2, 0(t1)
+    add  a2, a2, t0                 # a2 = block
+    li   a0, RQ_READ
+    mv   a1, s3
+    lw   a3, PCB_PID(s0)
+    call rq_new
+    li   t0, SRC_SWAP
+    sw   t0, RQ_SOURCE(a0)
+    j    .queue
+
+.zero:
+    mv   a0, s3
+    call frame_entry
+    lw   t0, FT_BUSY(a0)
+    bnez t0, .zero_later
+    # The frame is ours now and no transfer touches it: zero it and map the page at once.
+    mv   a0, s3
+    call frame_kva
+    call zero_page
+    mv   a0, s0
+    mv   a1, s3
+    li   a2, SRC_ZERO
+    call page_map
+    j    .mapped
+.zero_later:
+    # Its old page is still being written out (the data leaves the frame when that write
+    # completes), so the zero-fill waits its turn in the disk queue.
+    li   a0, RQ_ZERO
+    mv   a1, s3
+    li   a2, 0
+    lw   a3, PCB_PID(s0)
+    call rq_new
+
+.queue:
+    # The process waits from now on; set before submitting, since a request may complete
+    # inside rq_submit (a zero-fill reaching the head of the queue).
+    mv   s1, a0                     # s1 = the request
+    li   t0, P_WAITING
+    sw   t0, PCB_STATE(s0)
+    mv   a0, s3
+    call frame_entry
+    li   t0, 1
+    sw   t0, FT_BUSY(a0)
+    mv   a0, s1
+    call rq_submit
+    li   a0, PI_BLOCKED
+    j    .out
+
+.mapped:
+    li   a0, PI_MAPPED
+    j    .out
+.no_frame:
+    li   t0, P_NOFRAME
+    sw   t0, PCB_STATE(s0)
+    li   a0, PI_BLOCKED
+    j    .out
+.outside:
+    li   a2, WHY_OUTSIDE
+    j    .refuse
+.denied:
+    la   t0, acc_why
+    slli t1, s2, WORD_SHIFT
+    add  t0, t0, t1
+    lw   a2, 0(t0)
+.refuse:
+    lw   t0, PCB_FAULT_HW(s0)
+    beqz t0, .bad_arg
+    # PROC_KILL with the trap's cause and why the kernel refused it.
+    slli a1, a2, WHY_SHIFT
+    addi t0, s2, CAUSE_FETCH_PAGE_FAULT
+    or   a1, a1, t0
+    mv   a2, s1
+    mv   a0, s0
+    call proc_kill
+    j    .ended
+.bad_arg:                           # write() checks its buffer first: cannot happen, but be safe
+    mv   a0, s0
+    li   a1, KILL_BAD_SYSCALL_ARG
+    call proc_fail
+    j    .ended
+.no_table:
+    mv   a0, s0
+    li   a1, KILL_RESERVE_FULL
+    call proc_fail
+    j    .ended
+.swap_full:
+    mv   a0, s0
+    li   a1, KILL_SWAP_FULL
+    call proc_fail
+.ended:
+    li   a0, PI_ENDED
+.out:
+    pop  s3
+    pop  s2
+    pop  s1
+    pop  s0
+    pop  lr
+    ret
+
+# page_map: the data of process a0's page is in frame a1: map it.
+#   Writes the leaf PTE (frame, V, U, and its region's R/W/X), counts the page as resident and
+#   reports PAGE_IN and, for a hardware fault, FAULT_DONE. No tlbinv is needed: the entry was not
+#   valid, and the TLB never holds a translation for an entry that is not valid (the eviction
+#   that made it not valid dropped it).
+#   a0 = PCB, a1 = frame, a2 = source (SRC_*). Clobbers a0-a3, t0-t2.
+page_map:
+    push lr
+    push s0
+    push s1
+    push s2
+    mv   s0, a0
+    mv   s1, a1
+    mv   s2, a2
+    mv   a0, s1
+    call frame_entry
+    la   t0, k_user_pfn
+    lw   t0, 0(t0)
+    add  t0, t0, s1
+    slli t0, t0, PTE_PFN_SHIFT
+    lw   t1, PCB_FAULT_PERM(s0)
+    or   t0, t0, t1
+    ori  t0, t0, PTE_V | PTE_U
+    lw   t1, FT_PTE(a0)
+    sw   t0, 0(t1)
+    lw   t0, PCB_RESIDENT(s0)
+    addi t0, t0, 1
+    sw   t0, PCB_RESIDENT(s0)
+    lw   a1, FT_VPN(a0)
+    lw   a0, PCB_PID(s0)
+    mv   a2, s1
+    mv   a3, s2
+    li   t0, EV_PAGE_IN
+    call monitor
+    lw   t0, PCB_FAULT_HW(s0)
+    beqz t0, .done
+    lw   a0, PCB_PID(s0)
+    lw   a1, PCB_FAULT_VA(s0)
+    lw   a2, PCB_PC(s0)             # the faulting instruction: it runs again
+    lw   a3, PCB_RESIDENT(s0)
+    li   t0, EV_FAULT_DONE
+    call monitor
+.done:
+    pop  s2
+    pop  s1
+    pop  s0
+    pop  lr
+    ret
+
+# pagein_done: page-in request a0 has its data (or is a zero-fill whose turn has come).
+#   Zeroes what must be zero, maps the page and makes its process ready. If the process ended
+#   meanwhile, the frame is simply freed. Either way a frame stops being busy, so processes
+#   waiting for one may try again.
+#   a0 = request. Clobbers a0-a3, t0-t4.
+pagein_done:
+    push lr
+    push s0
+    push s1
+    mv   s0, a0
+    lw   a0, RQ_FRAME(s0)
+    call frame_entry
+    sw   zero, FT_BUSY(a0)
+    lw   a0, RQ_PID(s0)
+    call pcb_of_pid
+    mv   s1, a0                     # s1 = the process
+    lw   t0, PCB_STATE(s1)
+    li   t1, P_ENDED
+    bne  t0, t1, .fill
+    lw   a0, RQ_FRAME(s0)
+    call frame_release
+    j    .wake
+.fill:
+    lw   t0, RQ_KIND(s0)
+    li   t1, RQ_ZERO
+    bne  t0, t1, .tail
+    lw   a0, RQ_FRAME(s0)
+    call frame_kva
+    call zero_page
+    j    .map
+.tail:
+    lw   t0, RQ_TAIL(s0)
+    li   t1, PAGE_SIZE
+    beq  t0, t1, .map
+    lw   a0, RQ_FRAME(s0)
+    call frame_kva
+    lw   t0, RQ_TAIL(s0)
+    add  a0, a0, t0
+    call zero_to_page_end
+.map:
+    mv   a0, s1
+    lw   a1, RQ_FRAME(s0)
+    lw   a2, RQ_SOURCE(s0)
+    call page_map
+    li   t0, P_READY
+    sw   t0, PCB_STATE(s1)
+.wake:
+    call wake_noframe
+    pop  s1
+    pop  s0
+    pop  lr
+    ret
+
+# page_release: process a0 gives up its page at address a1 (sbrk shrinking the heap): the
+# frame goes back to the free list, the swap slot to the swap map, and the PTE becomes 0, so
+# that the page reads as zeros if the heap grows over it again.
+#   a0 = PCB, a1 = address. Clobbers a0-a3, t0-t4.
+page_release:
+    push lr
+    push s0
+    push s1
+    push s2
+    mv   s0, a0
+    mv   s1, a1
+    call vm_lookup
+    beqz a1, .done                  # no table there: nothing was ever mapped
+    mv   s2, a0                     # s2 = the PTE's address
+    lw   t0, 0(s2)
+    andi t1, t0, PTE_V
+    bnez t1, .resident
+    andi t1, t0, PTE_SWAPPED
+    beqz t1, .clear
+    srli a0, t0, PTE_PFN_SHIFT
+    call swap_free
+    j    .clear
+.resident:
+    # A mapped page's frame is never busy (busy frames are not mapped yet).
+    srli t0, t0, PTE_PFN_SHIFT
+    la   t1, k_user_pfn
+    lw   t1, 0(t1)
+    sub  a0, t0, t1                 # a0 = frame
+    push a0
+    call frame_entry
+    lw   a0, FT_SLOT(a0)
+    li   t0, NIL
+    beq  a0, t0, .no_slot
+    call swap_free
+.no_slot:
+    pop  a0
+    call frame_release
+    # As in evict: the TLB must forget the page before its frame is reused.
+    tlbinv s1
+    lw   t0, PCB_RESIDENT(s0)
+    addi t0, t0, -1
+    sw   t0, PCB_RESIDENT(s0)
+.clear:
+    sw   zero, 0(s2)
+.done:
+    pop  s2
+    pop  s1
+    pop  s0
+    pop  lr
+    ret

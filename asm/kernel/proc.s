@@ -1,0 +1,431 @@
+# proc.s: processes. The process table, creation at boot, the round-robin scheduler, the idle
+# loop, and the end of a process (exit, kill, fail) with the release of everything it held.
+
+.bss
+.align 4
+proc_table: .space NPROC * PCB_SIZE
+k_current:  .space 4            # PCB of the process on the CPU, or 0 when idle
+k_rr:       .space 4            # table index of the process that last got a new time slice
+k_shown:    .space 4            # pid last reported with EV_SWITCH (0 = idle)
+k_failed:   .space 4            # HALT_SOME_FAILED once a process ends other than by exit(0)
+
+.text
+
+# proc_create_all: one process per directory entry, pid = index + 1, all ready.
+#   Clobbers a0-a3, t0-t4.
+proc_create_all:
+    push lr
+    push s0
+    la   t0, k_nprocs
+    lw   s0, 0(t0)
+    addi t1, s0, -1
+    la   t0, k_rr
+    sw   t1, 0(t0)                  # so that the first scan starts at index 0 (pid 1)
+    li   s0, 0
+.loop:
+    la   t0, k_nprocs
+    lw   t0, 0(t0)
+    beq  s0, t0, .done
+    mv   a0, s0
+    call proc_create
+    addi s0, s0, 1
+    j    .loop
+.done:
+    pop  s0
+    pop  lr
+    ret
+
+# proc_create: make the process for directory entry a0.
+#   Copies its segments (as regions), sets its heap and stack limits, carves its root table from
+#   the reserve, sets its registers as asm/README.md promises (pc = entry, sp = USER_TOP,
+#   a0 = pid, others 0), reports PROC_START. Every page is left not present.
+#   a0 = index. Clobbers a0-a3, t0-t4.
+proc_create:
+    push lr
+    push s0
+    push s1
+    push s3
+    mv   s3, a0                     # s3 = index
+    slli s0, a0, PCB_SHIFT
+    la   t0, proc_table
+    add  s0, s0, t0                 # s0 = PCB
+    li   t0, DIR_ENTRY_SIZE
+    mul  s1, a0, t0
+    la   t0, dir_buf
+    add  s1, s1, t0
+    addi s1, s1, DIR_ENTRY_BASE     # s1 = directory entry
+    mv   a0, s0
+    li   a1, PCB_SIZE
+    call zero_bytes
+
+    addi t0, s3, 1
+    sw   t0, PCB_PID(s0)
+    sw   t0, PCB_A0(s0)
+    li   t0, P_READY
+    sw   t0, PCB_STATE(s0)
+    lw   t0, DIR_E_ENTRY(s1)
+    sw   t0, PCB_PC(s0)
+    li   t0, USER_TOP
+    sw   t0, PCB_SP(s0)
+    li   t0, NIL
+    sw   t0, PCB_TABLES(s0)
+
+    # Segments.
+    lw   t0, DIR_E_NSEGS(s1)
+    li   t1, DIR_MAX_SEGS
+    bgtu t0, t1, .bad_entry
+    sw   t0, PCB_NSEGS(s0)
+    addi t1, s1, DIR_E_SEGS         # t1 = directory segment
+    addi t2, s0, PCB_SEGS           # t2 = segment record
+.seg:
+    beqz t0, .heap
+    lw   t3, DIR_S_VADDR(t1)
+    sw   t3, SEG_START(t2)
+    lw   t4, DIR_S_FILESIZE(t1)
+    add  t4, t3, t4
+    sw   t4, SEG_FILE_END(t2)
+    lw   t4, DIR_S_MEMSIZE(t1)
+    add  t4, t3, t4
+    addi t4, t4, PAGE_MASK
+    srli t4, t4, PAGE_SHIFT
+    slli t4, t4, PAGE_SHIFT
+    sw   t4, SEG_END(t2)
+    lw   t4, DIR_S_BLOCK(t1)
+    sw   t4, SEG_BLOCK(t2)
+    lw   t4, DIR_S_FLAGS(t1)
+    slli t4, t4, SEGFLAG_TO_PTE_SHIFT
+    andi t4, t4, PTE_R | PTE_W | PTE_X
+    sw   t4, SEG_PERM(t2)
+    addi t1, t1, DIR_SEG_SIZE
+    addi t2, t2, SEG_SIZE
+    addi t0, t0, -1
+    j    .seg
+
+.heap:
+    # The stack: [USER_TOP - stack pages, USER_TOP).
+    la   t0, k_stack_pages
+    lw   t0, 0(t0)
+    slli t0, t0, PAGE_SHIFT
+    li   t1, USER_TOP
+    sub  t1, t1, t0
+    sw   t1, PCB_STACK_LOW(s0)
+    # The heap starts on the page after the last segment and may grow by the heap limit, but
+    # never into the stack.
+    lw   t2, DIR_E_HEAP_VPN(s1)
+    slli t2, t2, PAGE_SHIFT
+    sw   t2, PCB_HEAP_START(s0)
+    sw   t2, PCB_BRK(s0)
+    li   t3, 0                      # t3 = room below the stack, in pages
+    bgeu t2, t1, .room
+    sub  t3, t1, t2
+    srli t3, t3, PAGE_SHIFT
+.room:
+    la   t0, k_heap_pages
+    lw   t0, 0(t0)
+    bleu t0, t3, .limit
+    mv   t0, t3
+.limit:
+    slli t0, t0, PAGE_SHIFT
+    add  t0, t2, t0
+    sw   t0, PCB_HEAP_LIMIT(s0)
+
+    # The root table.
+    la   t0, k_root_pages
+    lw   a0, 0(t0)
+    slli a0, a0, PAGE_SHIFT
+    call rsv_carve
+    call kva_to_pa
+    sw   a0, PCB_ROOT(s0)
+
+    lw   a0, PCB_PID(s0)
+    mv   a1, s3
+    lw   a2, PCB_ROOT(s0)
+    li   a3, 0
+    li   t0, EV_PROC_START
+    call monitor
+    pop  s3
+    pop  s1
+    pop  s0
+    pop  lr
+    ret
+.bad_entry:
+    la   a0, msg_bad_dir
+    j    panic
+
+# schedule: give the CPU to a process and return to user mode; every path through the kernel
+# ends here, with sp = the top of the kernel stack and nothing on it worth keeping.
+#   The current process, if still running (the trap did not stop it: a page mapped at once, a
+#   disk interrupt), goes on with the rest of its time slice. Otherwise the next ready process
+#   after the last one chosen, round robin, gets a new time slice (TIMECMP = now + quantum).
+#   If none is ready but some wait, the kernel idles until an interrupt is pending. If none is
+#   left, the machine halts: a0 = HALT_ALL_OK if every process exited 0, else HALT_SOME_FAILED.
+schedule:
+    la   t0, k_current
+    lw   s0, 0(t0)
+    beqz s0, .pick
+    lw   t1, PCB_STATE(s0)
+    li   t2, P_RUNNING
+    beq  t1, t2, .resume
+.pick:
+    la   t0, k_nprocs
+    lw   s1, 0(t0)                  # s1 = number of processes
+    la   t0, k_rr
+    lw   s2, 0(t0)                  # s2 = index looked at
+    mv   s3, s1                     # s3 = how many are left to look at
+.scan:
+    beqz s3, .none_ready
+    addi s3, s3, -1
+    addi s2, s2, 1
+    bne  s2, s1, .look
+    li   s2, 0
+.look:
+    slli s0, s2, PCB_SHIFT
+    la   t0, proc_table
+    add  s0, s0, t0
+    lw   t1, PCB_STATE(s0)
+    li   t2, P_READY
+    bne  t1, t2, .scan
+    la   t0, k_rr
+    sw   s2, 0(t0)
+    la   t0, k_current
+    sw   s0, 0(t0)
+    li   t0, P_RUNNING
+    sw   t0, PCB_STATE(s0)
+    csrr t0, cycle                  # a new time slice
+    la   t1, k_quantum
+    lw   t1, 0(t1)
+    add  t0, t0, t1
+    csrw timecmp, t0
+
+.resume:
+    lw   a0, PCB_PID(s0)
+    call show
+    csrw scratch0, s0               # trap_entry saves the registers here
+    lw   t0, PCB_ROOT(s0)
+    csrw ptbr, t0
+    lw   t0, PCB_PID(s0)
+    csrw asid, t0                   # ASID = pid: no TLB flush on a switch
+    lw   t0, PCB_PC(s0)
+    csrw epc, t0
+    # eret will pop PUM into UM (user mode) and PIE into IE (interrupts on), and clear EXL.
+    li   t0, STATUS_PUM | STATUS_PIE | STATUS_EXL
+    csrw status, t0
+    mv   lr, s0                     # lr is restored last: it holds the PCB until then
+    lw   a0, PCB_A0(lr)
+    lw   a1, PCB_A1(lr)
+    lw   a2, PCB_A2(lr)
+    lw   a3, PCB_A3(lr)
+    lw   t0, PCB_T0(lr)
+    lw   t1, PCB_T1(lr)
+    lw   t2, PCB_T2(lr)
+    lw   t3, PCB_T3(lr)
+    lw   t4, PCB_T4(lr)
+    lw   s0, PCB_S0(lr)
+    lw   s1, PCB_S1(lr)
+    lw   s2, PCB_S2(lr)
+    lw   s3, PCB_S3(lr)
+    lw   sp, PCB_SP(lr)
+    lw   lr, PCB_LR(lr)
+    eret
+
+.none_ready:
+    # Is anyone still waiting (for the disk or for a frame)?
+    mv   s3, s1
+    la   s0, proc_table
+.alive:
+    beqz s3, .all_done
+    lw   t1, PCB_STATE(s0)
+    li   t2, P_WAITING
+    beq  t1, t2, .idle
+    li   t2, P_NOFRAME
+    beq  t1, t2, .idle
+    addi s0, s0, PCB_SIZE
+    addi s3, s3, -1
+    j    .alive
+
+.idle:
+    # Nothing to run until the disk completes. Sleep with interrupts off (the kernel never takes
+    # a trap: EXL stays set) and look at IP ourselves. Only the aging policy needs the timer
+    # while idle (its ticks go on); for the others, waking up at each tick would be wasted.
+    la   t0, k_current
+    sw   zero, 0(t0)
+    li   a0, 0
+    call show
+    li   t0, IRQ_DISK
+    la   t1, k_policy
+    lw   t1, 0(t1)
+    li   t2, REPLACE_AGING
+    bne  t1, t2, .sleep
+    ori  t0, t0, IRQ_TIMER
+.sleep:
+    csrw im, t0
+    wait
+    li   t0, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
+    csrw im, t0
+    csrr s1, ip
+    andi t0, s1, IRQ_DISK
+    beqz t0, .no_disk
+    call disk_interrupt
+.no_disk:
+    andi t0, s1, IRQ_TIMER
+    beqz t0, schedule
+    call timer_tick
+    j    schedule
+
+.all_done:
+    la   t0, k_failed
+    lw   a0, 0(t0)
+    halt
+
+# show: report EV_SWITCH if pid a0 is not the one last reported (0 = idle).
+#   a0 = pid. Clobbers t0, t1.
+show:
+    la   t0, k_shown
+    lw   t1, 0(t0)
+    beq  a0, t1, .same
+    sw   a0, 0(t0)
+    li   t0, EV_SWITCH
+    push lr
+    call monitor1
+    pop  lr
+.same:
+    ret
+
+# timer_tick: the timer fired. Ages the pages (aging policy only) and arms the next tick.
+#   Clobbers a0-a3, t0-t4.
+timer_tick:
+    push lr
+    la   t0, k_policy
+    lw   t0, 0(t0)
+    li   t1, REPLACE_AGING
+    bne  t0, t1, .arm
+    call age_tick
+.arm:
+    csrr t0, cycle
+    la   t1, k_quantum
+    lw   t1, 0(t1)
+    add  t0, t0, t1
+    csrw timecmp, t0                # also clears the pending timer interrupt
+    pop  lr
+    ret
+
+# wake_noframe: every process waiting for a frame may try again (one stopped being busy).
+#   Clobbers t0-t3.
+wake_noframe:
+    la   t0, k_nprocs
+    lw   t1, 0(t0)
+    la   t0, proc_table
+.loop:
+    beqz t1, .done
+    lw   t2, PCB_STATE(t0)
+    li   t3, P_NOFRAME
+    bne  t2, t3, .next
+    li   t3, P_READY
+    sw   t3, PCB_STATE(t0)
+.next:
+    addi t0, t0, PCB_SIZE
+    addi t1, t1, -1
+    j    .loop
+.done:
+    ret
+
+# proc_exit: process a0 exits with status a1 (PROC_EXIT).
+#   a0 = PCB, a1 = status. Clobbers a0-a3, t0-t4.
+proc_exit:
+    push lr
+    push s0
+    mv   s0, a0
+    beqz a1, .ok
+    call mark_failed
+.ok:
+    lw   a0, PCB_PID(s0)
+    li   t0, EV_PROC_EXIT
+    call monitor
+    mv   a0, s0
+    call proc_release
+    pop  s0
+    pop  lr
+    ret
+
+# proc_kill: process a0 made a fault that is its own (PROC_KILL: pid, cause, address, pc).
+#   a0 = PCB, a1 = cause, plus a FaultWhy << WHY_SHIFT when the kernel refused a page fault,
+#   a2 = faulting address. The pc reported is the saved pc. Clobbers a0-a3, t0-t4.
+proc_kill:
+    push lr
+    push s0
+    mv   s0, a0
+    call mark_failed
+    lw   a0, PCB_PID(s0)
+    lw   a3, PCB_PC(s0)
+    li   t0, EV_PROC_KILL
+    call monitor
+    mv   a0, s0
+    call proc_release
+    pop  s0
+    pop  lr
+    ret
+
+# proc_fail: the kernel ends process a0 for reason a1 (PROC_FAIL, a KILL_* reason).
+#   a0 = PCB, a1 = reason. Clobbers a0-a3, t0-t4.
+proc_fail:
+    push lr
+    push s0
+    mv   s0, a0
+    call mark_failed
+    lw   a0, PCB_PID(s0)
+    li   t0, EV_PROC_FAIL
+    call monitor
+    mv   a0, s0
+    call proc_release
+    pop  s0
+    pop  lr
+    ret
+
+# mark_failed: the run's halt status will be HALT_SOME_FAILED. Clobbers t0, t1.
+mark_failed:
+    la   t0, k_failed
+    li   t1, HALT_SOME_FAILED
+    sw   t1, 0(t0)
+    ret
+
+# proc_release: process a0 has ended: free its frames, its swap slots and its page tables.
+#   A frame still busy with a transfer for it is freed when that transfer completes
+#   (pagein_done). The TLB is not flushed: the process's entries carry its ASID, and ASIDs are
+#   never reused (see layout.s), so they can never match again.
+#   a0 = PCB. Clobbers a0-a3, t0-t4.
+proc_release:
+    push lr
+    push s0
+    push s1
+    push s2
+    mv   s0, a0
+    li   t0, P_ENDED
+    sw   t0, PCB_STATE(s0)
+    li   s1, 0                      # s1 = frame
+    la   t0, k_nframes
+    lw   s2, 0(t0)
+.frames:
+    beq  s1, s2, .swap
+    mv   a0, s1
+    call frame_entry
+    lw   t0, FT_PID(a0)
+    lw   t1, PCB_PID(s0)
+    bne  t0, t1, .next
+    lw   t0, FT_BUSY(a0)
+    bnez t0, .next
+    mv   a0, s1
+    call frame_release
+.next:
+    addi s1, s1, 1
+    j    .frames
+.swap:
+    lw   a0, PCB_PID(s0)
+    call swap_release
+    mv   a0, s0
+    call vm_free_tables
+    call wake_noframe               # frames were freed
+    pop  s2
+    pop  s1
+    pop  s0
+    pop  lr
+    ret

@@ -1,0 +1,94 @@
+# trap.s: the one trap vector. Every trap comes from user mode (a trap in the kernel is a double
+# fault and stops the machine), so the entry saves the user's registers into the current PCB,
+# takes the kernel stack and dispatches on CAUSE. No handler returns: each ends in schedule.
+
+.text
+
+# trap_entry: TVEC points here.
+#   On entry: SCRATCH0 = the current PCB, EPC = the user pc, STATUS.EXL = 1, interrupts off.
+#   For the handlers: s0 = the current PCB, its PCB_REGS and PCB_PC hold the user's state,
+#   sp = the top of the kernel stack.
+trap_entry:
+    csrw scratch1, lr               # free one register...
+    csrr lr, scratch0               # ...to hold the PCB
+    sw   a0, PCB_A0(lr)
+    sw   a1, PCB_A1(lr)
+    sw   a2, PCB_A2(lr)
+    sw   a3, PCB_A3(lr)
+    sw   t0, PCB_T0(lr)
+    sw   t1, PCB_T1(lr)
+    sw   t2, PCB_T2(lr)
+    sw   t3, PCB_T3(lr)
+    sw   t4, PCB_T4(lr)
+    sw   s0, PCB_S0(lr)
+    sw   s1, PCB_S1(lr)
+    sw   s2, PCB_S2(lr)
+    sw   s3, PCB_S3(lr)
+    sw   sp, PCB_SP(lr)
+    csrr t0, scratch1
+    sw   t0, PCB_LR(lr)
+    csrr t0, epc
+    sw   t0, PCB_PC(lr)
+    mv   s0, lr
+    la   sp, kstack_top
+
+    csrr t0, cause
+    li   t1, CAUSE_SYSCALL
+    beq  t0, t1, on_syscall
+    li   t1, CAUSE_TIMER_INTERRUPT
+    beq  t0, t1, on_timer
+    li   t1, CAUSE_DISK_INTERRUPT
+    beq  t0, t1, on_disk
+    li   t1, CAUSE_FETCH_PAGE_FAULT
+    bltu t0, t1, on_bad_trap
+    li   t1, CAUSE_STORE_PAGE_FAULT
+    bleu t0, t1, on_page_fault
+    j    on_bad_trap
+
+# on_page_fault: causes 1-3. Bring the page in (fault.s); the process re-executes the faulting
+# instruction when it next runs: at once if the page was zero-filled, else after the disk.
+on_page_fault:
+    mv   a0, s0
+    csrr a1, badvaddr
+    csrr a2, cause
+    addi a2, a2, -CAUSE_FETCH_PAGE_FAULT   # the access kind: ACC_FETCH, ACC_LOAD or ACC_STORE
+    li   a3, 1
+    call page_in
+    j    schedule
+
+# on_bad_trap: a fault that is the program's own (protection, illegal or privileged
+# instruction, misalignment, bus error, breakpoint): the process ends (PROC_KILL), the others
+# go on. A protection fault in user space means the page's region forbids the access (its PTE
+# has the region's permissions), so the kill says why, as for a refused page fault.
+on_bad_trap:
+    csrr a1, cause
+    csrr a2, badvaddr
+    li   t0, CAUSE_FETCH_PROTECTION
+    bltu a1, t0, .kill
+    li   t0, CAUSE_STORE_PROTECTION
+    bgtu a1, t0, .kill
+    li   t0, USER_TOP
+    bgeu a2, t0, .kill              # the kernel segment: the cause says it all
+    addi t0, a1, -CAUSE_FETCH_PROTECTION
+    slli t0, t0, WORD_SHIFT
+    la   t1, acc_why
+    add  t1, t1, t0
+    lw   t1, 0(t1)
+    slli t1, t1, WHY_SHIFT
+    or   a1, a1, t1
+.kill:
+    mv   a0, s0
+    call proc_kill
+    j    schedule
+
+# on_timer: the time slice is over: the process goes to the back of the round robin.
+on_timer:
+    call timer_tick
+    li   t0, P_READY
+    sw   t0, PCB_STATE(s0)
+    j    schedule
+
+# on_disk: a transfer completed. The interrupted process keeps the CPU (schedule resumes it).
+on_disk:
+    call disk_interrupt
+    j    schedule

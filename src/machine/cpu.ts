@@ -1,0 +1,530 @@
+// The hot loop: fetch, decode and execute until the budget is used up or the machine stops.
+//
+// Design (measured: state on `this` or a table of handler closures cost 1.7-2.5x):
+// - ONE function; pc, cycles, instret and the translation caches live in locals; registers
+//   in an Int32Array, RAM in typed-array views; one `switch` on the opcode whose case labels
+//   are literals (so V8 builds a jump table; test/cpu.test.ts checks each against Op).
+// - Each case either finishes the instruction and `continue`s, or — having changed nothing —
+//   `break`s out to the slow path (step.ts), which runs the whole instruction plainly: cache
+//   misses, misaligned addresses, devices, system instructions, illegal words, traps. Locals
+//   are written back to the Machine before that call and reloaded after it.
+// - Three one-entry caches, fetch (f), data read (r) and data write (w): "virtual page vpn
+//   maps to RAM at base, and this access is allowed in the current mode". The slow path fills
+//   them after a successful translation (a store's only once the TLB entry has D) and drops
+//   them whenever the TLB or the mode changes. A use of a cache holding a TLB entry is a TLB
+//   hit of the model: it is counted (fN/rN/wN) and its time kept (the fetch time is implied,
+//   rT/wT for data), and step.ts/syncFast folds both into the TLB's hits and LRU order before
+//   anything else looks at the TLB. Kernel-segment pages are cached too, not as TLB hits.
+// - Events (timer, disk, cycle limit, stop requests, interrupts after a STATUS change) are one
+//   comparison per instruction: cycles >= nextEvent (as int32 offsets, see below).
+// - r0: fast cases write rd unconditionally; r0 is reset to 0 before every instruction.
+
+import type { Machine } from './machine.ts';
+import { boundarySlow, div, divu, invalidateCaches, mulh, mulhu, rem, remu, stepFetched, stepMemory, stepSlow, syncFast } from './step.ts';
+
+/**
+ * Run until `budget` more instructions retire or the machine stops (m.stopInfo). On return
+ * every piece of state is back in `m` (uses of the caches are left for syncFast to fold).
+ * The caches start empty on every call, so the host may change anything between calls.
+ */
+export function execute(m: Machine, budget: number): void {
+  syncFast(m, 2 * (m.instret - 1));
+  invalidateCaches(m);
+  m.nextEvent = m.cycles;
+  if (m.stopInfo !== null) return;
+  if ((m.pc & 3) !== 0) {
+    // A host-set misaligned pc: let the slow path raise the misaligned fetch.
+    stepSlow(m);
+    if (m.stopInfo !== null) return;
+  }
+  const end = m.instret + budget;
+  for (;;) {
+    const slow = fastPass(m, end);
+    if (slow === SLOW_EVENT) boundarySlow(m);
+    else if (slow === SLOW_EXEC) stepFetched(m, m.ir);
+    else if (slow === SLOW_FETCH) stepSlow(m);
+    else if (slow === SLOW_MEMORY) stepMemory(m, m.ir);
+    else if (m.instret >= end) return;
+    else syncFast(m, 2 * (m.instret - 1));
+    if (m.stopInfo !== null) return;
+  }
+}
+
+/** Why a pass ended: its budget (or the clamp of it) is used up. */
+const SLOW_NONE = 0;
+/** An event is due: the boundary's slow part must run. */
+const SLOW_EVENT = 1;
+/** m.ir, fetched from the cache, must be executed by the slow path. */
+const SLOW_EXEC = 2;
+/** pc is not in the fetch cache: fetch and execute in the slow path. */
+const SLOW_FETCH = 3;
+/** m.ir is a load or store whose page is not in the data caches (or that is misaligned). */
+const SLOW_MEMORY = 4;
+
+/**
+ * One pass: fast instructions until one needs the slow path, an event is due or the budget
+ * ends; then everything is written back to m (the word in hand in m.ir) and the reason is
+ * returned. Nothing in the pass calls out, so V8 keeps the typed arrays' bounds and the cache
+ * fields in registers; the cache fields are constants of the pass (only the slow path changes
+ * them). A function of its own so that V8 compiles it with complete type feedback.
+ *
+ * Counters are int32 offsets from the pass's double bases (cycles = cBase + cyc, instret =
+ * iBase + n), so the loop does int32 arithmetic; the limits are clamped to LIMIT, and reaching
+ * a clamped limit just ends the pass (a boundary with nothing due is a no-op).
+ */
+function fastPass(m: Machine, end: number): number {
+  const regs = m.regs;
+  const mem32 = m.mem32;
+  const mem16 = m.mem16;
+  const mem16s = m.mem16s;
+  const mem8 = m.mem8;
+  const mem8s = m.mem8s;
+  const cls = m.timing.classes;
+  const cAlu = cls.alu | 0;
+  const cMul = cls.mul | 0;
+  const cDiv = cls.div | 0;
+  const cLoad = cls.load | 0;
+  const cStore = cls.store | 0;
+  const cBranch = cls.branch | 0;
+  const cTaken = (cls.branch + m.timing.branchTaken) | 0;
+  const cJump = cls.jump | 0;
+  const cSystem = cls.system | 0;
+  const cBase = +m.cycles;
+  const iBase = +m.instret;
+  const evt = rel(m.nextEvent - cBase);
+  const stop = rel(end - iBase);
+  const fVpn = m.fVpn | 0;
+  const fBase = m.fBase | 0;
+  const rVpn = m.rVpn | 0;
+  const rBase = m.rBase | 0;
+  const wVpn = m.wVpn | 0;
+  const wBase = m.wBase | 0;
+  let pc = m.pc | 0;
+  let cyc = 0;
+  let n = 0;
+  let fN = 0;
+  let rN = 0;
+  let rT = 0;
+  let wN = 0;
+  let wT = 0;
+  let w = 0;
+  let slow = SLOW_NONE;
+
+  pass: for (;;) {
+    if (cyc >= evt) {
+      slow = SLOW_EVENT;
+      break;
+    }
+    if (n >= stop) {
+      slow = SLOW_NONE;
+      break;
+    }
+    regs[0] = 0;
+    if (pc >>> 12 !== fVpn) {
+      slow = SLOW_FETCH;
+      break;
+    }
+    w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
+    fN++;
+    switch (w & 0xff) {
+      case 0x01: // add
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] + regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x02: // sub
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] - regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x03: // and
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] & regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x04: // or
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] | regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x05: // xor
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] ^ regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x06: // sll
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] << regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x07: // srl
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x08: // sra
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >> regs[(w >>> 16) & 15];
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x09: // slt
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] < regs[(w >>> 16) & 15] ? 1 : 0;
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x0a: // sltu
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> 0 < regs[(w >>> 16) & 15] >>> 0 ? 1 : 0;
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x0b: // mul
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = Math.imul(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        cyc += cMul;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x0c: // mulh
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = mulh(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        cyc += cMul;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x0d: // mulhu
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = mulhu(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        cyc += cMul;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x0e: // div
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = div(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        cyc += cDiv;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x0f: // divu
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = divu(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        cyc += cDiv;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x10: // rem
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = rem(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        cyc += cDiv;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x11: // remu
+        if (w >>> 20 !== 0) break;
+        regs[(w >>> 8) & 15] = remu(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        cyc += cDiv;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x18: // addi
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] + (w >> 16);
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x19: // andi
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] & (w >>> 16);
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x1a: // ori
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] | (w >>> 16);
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x1b: // xori
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] ^ (w >>> 16);
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x1c: // slli
+        if (w >>> 21 !== 0) break; // shift amount above 31
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] << (w >>> 16);
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x1d: // srli
+        if (w >>> 21 !== 0) break; // shift amount above 31
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> (w >>> 16);
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x1e: // srai
+        if (w >>> 21 !== 0) break; // shift amount above 31
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >> (w >>> 16);
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x1f: // slti
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] < w >> 16 ? 1 : 0;
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x20: // sltiu
+        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x21: // lui
+        if ((w & 0xf000) !== 0) break;
+        regs[(w >>> 8) & 15] = (w >>> 16) << 16;
+        cyc += cAlu;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      case 0x28: { // lw
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === rVpn && (a & 3) === 0) {
+          regs[(w >>> 8) & 15] = mem32[(rBase | (a & 0xfff)) >> 2];
+          rN++;
+          rT = n;
+          cyc += cLoad;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x29: { // lh
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === rVpn && (a & 1) === 0) {
+          regs[(w >>> 8) & 15] = mem16s[(rBase | (a & 0xfff)) >> 1];
+          rN++;
+          rT = n;
+          cyc += cLoad;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x2a: { // lhu
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === rVpn && (a & 1) === 0) {
+          regs[(w >>> 8) & 15] = mem16[(rBase | (a & 0xfff)) >> 1];
+          rN++;
+          rT = n;
+          cyc += cLoad;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x2b: { // lb
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === rVpn) {
+          regs[(w >>> 8) & 15] = mem8s[rBase | (a & 0xfff)];
+          rN++;
+          rT = n;
+          cyc += cLoad;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x2c: { // lbu
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === rVpn) {
+          regs[(w >>> 8) & 15] = mem8[rBase | (a & 0xfff)];
+          rN++;
+          rT = n;
+          cyc += cLoad;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x30: { // sw
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === wVpn && (a & 3) === 0) {
+          mem32[(wBase | (a & 0xfff)) >> 2] = regs[(w >>> 8) & 15];
+          wN++;
+          wT = n;
+          cyc += cStore;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x31: { // sh
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === wVpn && (a & 1) === 0) {
+          mem16[(wBase | (a & 0xfff)) >> 1] = regs[(w >>> 8) & 15];
+          wN++;
+          wT = n;
+          cyc += cStore;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x32: { // sb
+        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if (a >>> 12 === wVpn) {
+          mem8[wBase | (a & 0xfff)] = regs[(w >>> 8) & 15];
+          wN++;
+          wT = n;
+          cyc += cStore;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        }
+        slow = SLOW_MEMORY;
+        break pass;
+      }
+      case 0x38: // beq
+        if (regs[(w >>> 8) & 15] === regs[(w >>> 12) & 15]) {
+          pc = (pc + ((w >> 16) << 2)) | 0;
+          cyc += cTaken;
+        } else {
+          pc = (pc + 4) | 0;
+          cyc += cBranch;
+        }
+        n++;
+        continue;
+      case 0x39: // bne
+        if (regs[(w >>> 8) & 15] !== regs[(w >>> 12) & 15]) {
+          pc = (pc + ((w >> 16) << 2)) | 0;
+          cyc += cTaken;
+        } else {
+          pc = (pc + 4) | 0;
+          cyc += cBranch;
+        }
+        n++;
+        continue;
+      case 0x3a: // blt
+        if (regs[(w >>> 8) & 15] < regs[(w >>> 12) & 15]) {
+          pc = (pc + ((w >> 16) << 2)) | 0;
+          cyc += cTaken;
+        } else {
+          pc = (pc + 4) | 0;
+          cyc += cBranch;
+        }
+        n++;
+        continue;
+      case 0x3b: // bge
+        if (regs[(w >>> 8) & 15] >= regs[(w >>> 12) & 15]) {
+          pc = (pc + ((w >> 16) << 2)) | 0;
+          cyc += cTaken;
+        } else {
+          pc = (pc + 4) | 0;
+          cyc += cBranch;
+        }
+        n++;
+        continue;
+      case 0x3c: // bltu
+        if (regs[(w >>> 8) & 15] >>> 0 < regs[(w >>> 12) & 15] >>> 0) {
+          pc = (pc + ((w >> 16) << 2)) | 0;
+          cyc += cTaken;
+        } else {
+          pc = (pc + 4) | 0;
+          cyc += cBranch;
+        }
+        n++;
+        continue;
+      case 0x3d: // bgeu
+        if (regs[(w >>> 8) & 15] >>> 0 >= regs[(w >>> 12) & 15] >>> 0) {
+          pc = (pc + ((w >> 16) << 2)) | 0;
+          cyc += cTaken;
+        } else {
+          pc = (pc + 4) | 0;
+          cyc += cBranch;
+        }
+        n++;
+        continue;
+      case 0x40: // jal
+        regs[(w >>> 8) & 15] = (pc + 4) | 0;
+        pc = (pc + ((w >> 12) << 2)) | 0;
+        cyc += cJump;
+        n++;
+        continue;
+      case 0x41: { // jalr
+        const t = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        if ((t & 3) !== 0) break;
+        regs[(w >>> 8) & 15] = (pc + 4) | 0;
+        pc = t;
+        cyc += cJump;
+        n++;
+        continue;
+      }
+      case 0x51: // rdcycle
+        if (w >>> 12 !== 0) break;
+        regs[(w >>> 8) & 15] = (cBase + cyc) % 4294967296;
+        cyc += cSystem;
+        n++;
+        pc = (pc + 4) | 0;
+        continue;
+      default:
+        break;
+    }
+    slow = SLOW_EXEC;
+    break;
+  }
+
+  m.pc = pc >>> 0;
+  m.cycles = cBase + cyc;
+  m.instret = iBase + n;
+  m.ir = w;
+  m.fN = fN;
+  m.rN = rN;
+  m.rT = iBase + rT;
+  m.wN = wN;
+  m.wT = iBase + wT;
+  return slow;
+}
+
+/** The loop's limits as int32 offsets: clamped to LIMIT above, -1 for "now" or in the past. */
+const LIMIT = 1 << 30;
+function rel(x: number): number {
+  return x >= LIMIT ? LIMIT : x <= 0 ? (x === 0 ? 0 : -1) : x | 0;
+}
