@@ -6,7 +6,7 @@
 //   VMLAB_LONG=1 npx vitest run --config test/vitest.config.ts test/asm-bench.test.ts
 // which times `measureAssembler()` and prints lines per second (the target is 100,000).
 
-import { add, complete, cycle, suite } from 'benny';
+import { add, complete, cycle, save, suite } from 'benny';
 import { assembleSource } from '../src/asm/index.ts';
 
 /**
@@ -117,8 +117,11 @@ export function measureAssembler(lines = 10_000, rounds = 10): { linesPerSecond:
 type Summary = Awaited<ReturnType<typeof suite>>;
 type CaseResult = Parameters<NonNullable<Parameters<typeof cycle>[0]>>[0];
 
-/** The benny suite case: assembling the 10,000-line program. Prints lines per second. */
-export function benchAssembler(): Promise<Summary> {
+/**
+ * The benny suite case: assembling the 10,000-line program. Prints lines per second; with
+ * `saveAs`, saves benny's JSON and HTML chart to `folder/file.{json,chart.html}`.
+ */
+export function benchAssembler(saveAs?: { folder: string; file: string }): Promise<Summary> {
   const lines = 10_000;
   const source = generateProgram(lines);
   return suite(
@@ -131,5 +134,8 @@ export function benchAssembler(): Promise<Summary> {
       return `  ${result.name}: ${perSecond} lines/s (±${result.margin.toFixed(1)}%)`;
     }),
     complete(),
+    ...(saveAs === undefined
+      ? []
+      : [save({ ...saveAs, format: 'json', details: true }), save({ ...saveAs, format: 'chart.html' })]),
   );
 }
