@@ -243,3 +243,22 @@ describe('ticks', () => {
     expect(escapeXml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&apos;');
   });
 });
+
+describe('lineChart on spans floating point cannot divide', () => {
+  // fast-check found y = 5e-324 (the smallest denormal): the tick step underflowed to 0 and
+  // every coordinate became NaN.
+  it('keeps every coordinate finite for denormal and near-equal values', () => {
+    const cases: [number, number][][] = [
+      [[0, 5e-324]],
+      [[5e-324, 0], [0, 5e-324]],
+      [[1e9, 1e9 + 1e-7]],
+      [[-5e-324, 5e-324]],
+    ];
+    for (const points of cases) {
+      for (const logX of [false, true]) {
+        const svg = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', points }], logX });
+        expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+      }
+    }
+  });
+});

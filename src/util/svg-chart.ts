@@ -52,8 +52,11 @@ function px(v: number): string {
  * of them; `integers` keeps the step at 1 or more. Returns the step too, for the labels.
  */
 export function niceTicks(lo: number, hi: number, target: number, integers = false): { ticks: number[]; step: number } {
-  if (!(hi > lo)) {
-    const d = lo === 0 ? 1 : Math.abs(lo) / 10;
+  // A span too small for a readable axis (or for floating point: 5e-324 makes the step
+  // underflow to 0 and every tick NaN) is widened around its values.
+  const scale = Math.max(Math.abs(lo), Math.abs(hi));
+  if (!(hi - lo > scale * 1e-9) || !(hi - lo > 1e-300)) {
+    const d = scale < 1e-300 ? 1 : scale / 10;
     return niceTicks(lo - d, hi + d, target, integers);
   }
   const rough = (hi - lo) / Math.max(1, target);
@@ -149,7 +152,8 @@ export function lineChart(o: LineChartOptions): string {
   const logX = o.logX ?? false;
   const series = o.series.map((s) => ({
     name: s.name,
-    points: s.points.filter(([x, y]) => !logX || !(Number.isFinite(x) && Number.isFinite(y)) || x > 0),
+    // A log axis shows x > 0; below 1e-300 the logarithms lose their precision.
+    points: s.points.filter(([x, y]) => !logX || !(Number.isFinite(x) && Number.isFinite(y)) || x > 1e-300),
   }));
   const finite = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   const xs = finite.map(([x]) => x);
@@ -162,6 +166,11 @@ export function lineChart(o: LineChartOptions): string {
   if (xHi === xLo) {
     if (logX) { xLo /= 2; xHi *= 2; }
     else { xLo -= 1; xHi += 1; }
+  } else if (!logX && !(xHi - xLo > Math.max(Math.abs(xLo), Math.abs(xHi)) * 1e-9 && xHi - xLo > 1e-300)) {
+    // A span floating point cannot divide into ticks (0 to 5e-324): widen it as niceTicks does.
+    const d = Math.max(1, Math.max(Math.abs(xLo), Math.abs(xHi)) / 10);
+    xLo -= d;
+    xHi += d;
   }
   let yLo = empty ? 0 : Math.min(...ys);
   let yHi = empty ? 1 : Math.max(...ys);
