@@ -4,7 +4,7 @@
 import { BY_MNEMONIC, encode, type Fields } from '../src/arch/isa.ts';
 import { Status } from '../src/arch/csr.ts';
 import { KSEG_BASE } from '../src/arch/memmap.ts';
-import type { Tracer } from '../src/machine/tracer.ts';
+import { nullTracer } from '../src/machine/tracers.ts';
 import { GEOMETRIES, Pte, makePte } from '../src/arch/pte.ts';
 import { DEFAULT_TIMING, type Timing } from '../src/arch/timing.ts';
 import { Machine, type MachineConfig, type MachineIo, type StopInfo } from '../src/machine/machine.ts';
@@ -184,12 +184,4 @@ export function userMachine(
 }
 
 /** A tracer whose every hook does nothing, with `over` replacing some. */
-export function tracer(over: Partial<Tracer> = {}): Tracer {
-  const nop = () => {};
-  return {
-    now: () => 0,
-    access: nop, tlbHit: nop, tlbMiss: nop, tlbFill: nop, tlbEvict: nop, tlbFlush: nop, tlbInvalidate: nop,
-    walkStep: nop, walkUpdate: nop, trap: nop, eret: nop, diskStart: nop, diskComplete: nop, monitor: nop, staleTlb: nop,
-    ...over,
-  };
-}
+export const tracer = nullTracer;

@@ -46,11 +46,11 @@ describe('vmlab run under the kernel (in process)', () => {
 
   it('writes the processes into --stats-json', () => {
     const json = path.join(dir, 'stats.json');
-    const r = run([ex('memtest.s'), ex('segfault.s')], { frames: 6, replace: 'aging', statsJson: json });
+    const r = run([ex('integrity.s'), ex('segfault.s')], { frames: 6, replace: 'aging', statsJson: json });
     expect(r.status).toBe(1);
     const stats = JSON.parse(readFileSync(json, 'utf8')) as { pageFaults: number; processes: Record<string, unknown>[] };
     expect(stats.processes).toHaveLength(2);
-    expect(stats.processes[0]).toMatchObject({ pid: 1, name: 'memtest.s', status: 'exited', exitCode: 0 });
+    expect(stats.processes[0]).toMatchObject({ pid: 1, name: 'integrity.s', status: 'exited', exitCode: 0 });
     expect(stats.processes[1]).toMatchObject({ pid: 2, name: 'segfault.s', status: 'killed', exitCode: null });
     expect((stats.processes as { pageFaults: number }[]).reduce((a, p) => a + p.pageFaults, 0)).toBe(stats.pageFaults);
   });
@@ -65,7 +65,7 @@ describe('vmlab run under the kernel (in process)', () => {
   });
 
   it('stops at --max-cycles with status 4, saying so', () => {
-    const r = run([ex('memtest.s')], { frames: 4, maxCycles: 100_000 });
+    const r = run([ex('integrity.s')], { frames: 4, maxCycles: 100_000 });
     expect(r.status).toBe(4);
     expect(r.err).toMatch(/^vmlab: .*cycle limit/);
   });

@@ -31,6 +31,20 @@ function program(name: string, body?: string): { path: string; exe: Executable }
   return { path: name, exe: r.exe };
 }
 
+/**
+ * asm/examples/integrity.s at 32 pages instead of 256: the same three passes and checks, at a
+ * size that keeps these tests fast (test/integrity.test.ts runs the full size).
+ */
+function integrity(): { path: string; exe: Executable } {
+  const file = path.join(EXAMPLES, 'integrity.s');
+  const full = '.equ PAGES, 256';
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes(full)) throw new Error(`integrity.s no longer says '${full}'`);
+  const r = assembleSource(text.replace(full, '.equ PAGES, 32'), file);
+  if (r.exe === null) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+  return { path: 'integrity.s', exe: r.exe };
+}
+
 interface Run extends KernelRunResult {
   out: string;
   err: string;
@@ -211,9 +225,9 @@ describe('demand paging', () => {
   for (const replace of POLICIES)
     for (const frames of [4, 8])
       for (const tlb of [4, 64])
-        it(`memtest keeps every word with ${replace}, ${frames} frames, TLB ${tlb}`, () => {
-          const r = run([program('memtest.s')], { kernel: { replace, frames }, machine: { tlb } });
-          expect(r.out).toBe('memtest: 0 bad words\n');
+        it(`integrity keeps every word with ${replace}, ${frames} frames, TLB ${tlb}`, () => {
+          const r = run([integrity()], { kernel: { replace, frames }, machine: { tlb } });
+          expect(r.out).toBe('bad words: 0\n');
           expect(r.exitCode).toBe(0);
           const p = r.processes[0]!;
           expect(p.pagesOut).toBeGreaterThan(32 - frames);
@@ -224,17 +238,17 @@ describe('demand paging', () => {
 
   it('runs with 1, 3 and 4 page-table levels and with no TLB', () => {
     for (const levels of [1, 3, 4]) {
-      const r = run([program('memtest.s')], { kernel: { frames: 8 }, machine: { levels } });
-      expect(r.out, `levels ${levels}`).toBe('memtest: 0 bad words\n');
+      const r = run([integrity()], { kernel: { frames: 8 }, machine: { levels } });
+      expect(r.out, `levels ${levels}`).toBe('bad words: 0\n');
     }
-    const r = run([program('memtest.s')], { kernel: { frames: 8 }, machine: { tlb: false } });
-    expect(r.out).toBe('memtest: 0 bad words\n');
+    const r = run([integrity()], { kernel: { frames: 8 }, machine: { tlb: false } });
+    expect(r.out).toBe('bad words: 0\n');
   });
 
   it('several processes share the frames; per-process page faults add up to the total', () => {
-    const m = program('memtest.s');
+    const m = integrity();
     const r = run([m, program('hello.s'), m], { kernel: { frames: 8, replace: 'clock' } });
-    expect(r.out.split('\n').sort()).toEqual(['', 'hello from process 2', 'memtest: 0 bad words', 'memtest: 0 bad words']);
+    expect(r.out.split('\n').sort()).toEqual(['', 'bad words: 0', 'bad words: 0', 'hello from process 2']);
     expect(r.exitCode).toBe(0);
     const sum = r.processes.reduce((a, p) => a + p.pageFaults, 0);
     expect(sum).toBe(r.stats.pageFaults);
@@ -281,7 +295,7 @@ pages: .space 6 * 4096
 
   it('after every serviced fault, the resident count is the number of valid leaves, each in its own user frame', () => {
     const roots = new Map<number, number>();
-    const m = program('memtest.s');
+    const m = integrity();
     let checks = 0;
     const r = run([m, m], {
       kernel: { frames: 6, replace: 'aging' },
@@ -305,7 +319,7 @@ pages: .space 6 * 4096
         checks++;
       },
     });
-    expect(r.out).toBe('memtest: 0 bad words\nmemtest: 0 bad words\n');
+    expect(r.out).toBe('bad words: 0\nbad words: 0\n');
     expect(checks).toBeGreaterThan(50);
   });
 
@@ -364,7 +378,7 @@ _start:
     }
   });
 
-  it('a kernel that forgets to invalidate the TLB on eviction corrupts memory, and memtest sees it', () => {
+  it('a kernel that forgets to invalidate the TLB on eviction corrupts memory, and integrity.s sees it', () => {
     const kfile = defaultKernelPath();
     const framesFile = path.join(path.dirname(kfile), 'frames.s');
     const eviction = '    tlbinv t0\n    lw   a0, FT_PID(s1)';
@@ -376,12 +390,12 @@ _start:
     };
     const k = assembleSource(readFileSync(kfile, 'utf8'), kfile, readFile);
     expect(k.diagnostics).toEqual([]);
-    // The stale translation of an evicted page reaches the frame's next page: either memtest
+    // The stale translation of an evicted page reaches the frame's next page: either integrity.s
     // reads wrong words, or (here, with its text page) the process runs into a zeroed frame.
     for (const tlb of [4, 64]) {
-      const r = run([program('memtest.s')], { kernel: { frames: 4 }, machine: { tlb }, kernelExe: k.exe! });
+      const r = run([integrity()], { kernel: { frames: 4 }, machine: { tlb }, kernelExe: k.exe! });
       expect(r.exitCode).toBe(1);
-      const caught = /^memtest: [1-9]\d* bad words\n$/.test(r.out) || r.processes[0]!.status === 'killed';
+      const caught = /^bad words: [1-9]\d*\n$/.test(r.out) || r.processes[0]!.status === 'killed';
       expect(caught, `${r.out}${r.err}`).toBe(true);
     }
     // And --check-tlb points at it.
@@ -399,10 +413,10 @@ _start:
 describe('soak', () => {
   it(`random machines and policies: every run finishes with every word intact (${LONG ? 60 : 3} runs)`, () => {
     const rng = new Prng(2024);
-    const memtest = program('memtest.s');
+    const check = integrity();
     const hello = program('hello.s');
     for (let i = 0; i < (LONG ? 60 : 3); i++) {
-      const progs = [memtest, hello, memtest].slice(0, 1 + rng.below(3));
+      const progs = [check, hello, check].slice(0, 1 + rng.below(3));
       const kernel: Partial<KernelOptions> = {
         replace: POLICIES[rng.below(POLICIES.length)]!,
         // Three frames per process: enough that no round-robin schedule thrashes for ever.
@@ -425,8 +439,8 @@ describe('soak', () => {
       expect(r.err, what).toBe('');
       expect(r.exitCode, what).toBe(0);
       // (Two processes' lines may interleave: each prints in pieces.)
-      expect(r.out.match(/bad words/g)?.length ?? 0, what).toBe(progs.filter((p) => p === memtest).length);
-      expect(r.out.match(/memtest: \d*[1-9]/), what).toBeNull();
+      expect(r.out.match(/bad words/g)?.length ?? 0, what).toBe(progs.filter((p) => p === check).length);
+      expect(r.out.match(/bad words: \d*[1-9]/), what).toBeNull();
     }
   });
 });
@@ -478,8 +492,8 @@ describe('faults that end one process', () => {
     });
 
   it('the swap area full ends the process that needs a slot', () => {
-    const r = run([program('memtest.s')], { kernel: { frames: 4, swapBlocks: 8 } });
-    expect(r.err).toBe('vmlab: process 1 (memtest.s) ended by the kernel: out of memory: the swap area is full\n');
+    const r = run([integrity()], { kernel: { frames: 4, swapBlocks: 8 } });
+    expect(r.err).toBe('vmlab: process 1 (integrity.s) ended by the kernel: out of memory: the swap area is full\n');
     expect(r.exitCode).toBe(1);
   });
 
@@ -497,10 +511,10 @@ describe('faults that end one process', () => {
   });
 
   it('disk errors are retried; a page that cannot be read ends its process', () => {
-    const ok = run([program('memtest.s')], { kernel: { frames: 8 }, machine: { diskErrorRate: 0.2, seed: 3 } });
+    const ok = run([integrity()], { kernel: { frames: 8 }, machine: { diskErrorRate: 0.2, seed: 3 } });
     expect(ok.stats.disk.errors).toBeGreaterThan(5);
-    expect(ok.out).toBe('memtest: 0 bad words\n');
-    const bad = run([program('memtest.s')], { kernel: { frames: 8 }, machine: { diskErrorRate: 0.7, seed: 5 } });
+    expect(ok.out).toBe('bad words: 0\n');
+    const bad = run([integrity()], { kernel: { frames: 8 }, machine: { diskErrorRate: 0.7, seed: 5 } });
     expect(bad.err).toMatch(/ended by the kernel: disk error while paging/);
     expect(bad.exitCode).toBe(1);
   });

@@ -66,6 +66,9 @@ region_find:
 #     PI_MAPPED   the page is mapped (zero-filled at once); the process goes on;
 #     PI_BLOCKED  the process waits: P_WAITING until its page-in completes (pagein_done makes
 #                 it ready), or P_NOFRAME if every frame is busy (it retries when one is not);
+#                 Also when the swap area was full and another process, holding more of it,
+#                 was ended to make room: this one stays P_RUNNING and simply tries again (the
+#                 faulting instruction, or the write() call, runs again).
 #     PI_ENDED    the process was ended: an address outside every region or an access its
 #                 region forbids (PROC_KILL), or no page-table frame or swap slot (PROC_FAIL).
 #   Clobbers a1-a3, t0-t4.
@@ -245,6 +248,18 @@ page_in:
     call proc_fail
     j    .ended
 .swap_full:
+    # No slot for the victim's dirty page. End the process holding the most swap (its slots and
+    # frames come free), and let this one try again; if it is itself the hog, it ends.
+    lw   a0, PCB_PID(s0)
+    call swap_hog
+    lw   t0, PCB_PID(s0)
+    beq  a0, t0, .fail_self
+    call pcb_of_pid
+    li   a1, KILL_SWAP_FULL
+    call proc_fail
+    li   a0, PI_BLOCKED
+    j    .out
+.fail_self:
     mv   a0, s0
     li   a1, KILL_SWAP_FULL
     call proc_fail

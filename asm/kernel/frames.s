@@ -19,6 +19,7 @@ k_clock_hand:   .space 4        # clock policy: the next frame to look at
 k_random:       .space 4        # random policy: xorshift32 state (never 0)
 k_swap_map:     .space 4        # kernel address of the swap map: one byte per slot, owner pid
 k_swap_hint:    .space 4        # every slot below this one is taken
+k_swap_count:   .space (NPROC + 1) * WORD_SIZE  # swap_hog: slots held, by pid (scratch)
 
 .text
 
@@ -358,7 +359,8 @@ victim_clock:
     ret
 
 # victim_aging: the page with the lowest age; among equal ages, the one loaded first (the
-# resident list is in load order). Ages are updated on every timer tick by age_tick.
+# resident list is in load order). Ages are updated once per --quantum cycles by age_tick
+# (age_if_due, proc.s).
 # (Breaking ties by load order matters: between two ticks every new page has the same age,
 # and a fixed order such as the lowest frame would take back a page just brought in.)
 victim_aging:
@@ -551,4 +553,54 @@ swap_release:
     j    .loop
 .done:
     pop  lr
+    ret
+
+# swap_hog: the process holding the most swap slots, preferring process a0 on a tie (the swap
+# area is full and some process must end: the one that took the most of it, not one that
+# happened to need a slot at that moment).
+#   a0 = pid. Returns a0 = the pid holding the most slots (a0 itself if none holds more).
+#   Clobbers a1, t0-t4.
+swap_hog:
+    la   t0, k_swap_count           # clear the counts
+    li   t1, NPROC + 1
+.clear:
+    sw   zero, 0(t0)
+    addi t0, t0, WORD_SIZE
+    addi t1, t1, -1
+    bnez t1, .clear
+    la   t0, k_swap_map             # count: one pass over the map
+    lw   t0, 0(t0)
+    la   t1, k_swap_slots
+    lw   t1, 0(t1)
+    add  t1, t1, t0                 # t1 = end of the map
+    la   t2, k_swap_count
+.count:
+    beq  t0, t1, .pick
+    lbu  t3, 0(t0)
+    slli t3, t3, WORD_SHIFT
+    add  t3, t3, t2
+    lw   t4, 0(t3)
+    addi t4, t4, 1
+    sw   t4, 0(t3)
+    addi t0, t0, 1
+    j    .count
+.pick:
+    slli t3, a0, WORD_SHIFT         # a1 = best count so far: a0's own
+    add  t3, t3, t2
+    lw   a1, 0(t3)
+    li   t0, 1                      # t0 = pid looked at
+    la   t1, k_nprocs
+    lw   t1, 0(t1)
+.next:
+    bgtu t0, t1, .done
+    slli t3, t0, WORD_SHIFT
+    add  t3, t3, t2
+    lw   t4, 0(t3)
+    bleu t4, a1, .skip              # strictly more only: ties stay with a0, then the lowest pid
+    mv   a1, t4
+    mv   a0, t0
+.skip:
+    addi t0, t0, 1
+    j    .next
+.done:
     ret

@@ -8,6 +8,7 @@ k_current:  .space 4            # PCB of the process on the CPU, or 0 when idle
 k_rr:       .space 4            # table index of the process that last got a new time slice
 k_shown:    .space 4            # pid last reported with EV_SWITCH (0 = idle)
 k_failed:   .space 4            # HALT_SOME_FAILED once a process ends other than by exit(0)
+k_aged_at:  .space 4            # aging policy: CYCLE when the pages were last aged
 
 .text
 
@@ -160,6 +161,7 @@ proc_create:
 #   If none is ready but some wait, the kernel idles until an interrupt is pending. If none is
 #   left, the machine halts: a0 = HALT_ALL_OK if every process exited 0, else HALT_SOME_FAILED.
 schedule:
+    call age_if_due
     la   t0, k_current
     lw   s0, 0(t0)
     beqz s0, .pick
@@ -245,19 +247,14 @@ schedule:
 
 .idle:
     # Nothing to run until the disk completes. Sleep with interrupts off (the kernel never takes
-    # a trap: EXL stays set) and look at IP ourselves. Only the aging policy needs the timer
-    # while idle (its ticks go on); for the others, waking up at each tick would be wasted.
+    # a trap: EXL stays set) and look at IP ourselves. Only the disk can wake us: no process
+    # runs, so a timer tick would be a wasted wake-up (the aging policy's clock catches up at
+    # the next kernel entry, age_if_due).
     la   t0, k_current
     sw   zero, 0(t0)
     li   a0, 0
     call show
     li   t0, IRQ_DISK
-    la   t1, k_policy
-    lw   t1, 0(t1)
-    li   t2, REPLACE_AGING
-    bne  t1, t2, .sleep
-    ori  t0, t0, IRQ_TIMER
-.sleep:
     csrw im, t0
     wait
     li   t0, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
@@ -291,22 +288,42 @@ show:
 .same:
     ret
 
-# timer_tick: the timer fired. Ages the pages (aging policy only) and arms the next tick.
+# timer_tick: the timer fired. Ages the pages if that is due (aging policy only) and arms the
+# next tick.
 #   Clobbers a0-a3, t0-t4.
 timer_tick:
     push lr
-    la   t0, k_policy
-    lw   t0, 0(t0)
-    li   t1, REPLACE_AGING
-    bne  t0, t1, .arm
-    call age_tick
-.arm:
+    call age_if_due
     csrr t0, cycle
     la   t1, k_quantum
     lw   t1, 0(t1)
     add  t0, t0, t1
     csrw timecmp, t0                # also clears the pending timer interrupt
     pop  lr
+    ret
+
+# age_if_due: the aging policy's clock. Ages the pages (age_tick) once --quantum cycles have
+# passed since they were last aged, whatever brought the kernel in. The timer alone cannot be
+# the clock: every new time slice re-arms it (and a write to TIMECMP drops a pending tick), so
+# processes that fault more often than once a slice would never let it fire; the ages would
+# freeze, and the page just brought in, always among the lowest, would be evicted before it was
+# used, round after round (a livelock with any number of frames).
+#   Clobbers a0-a3, t0-t4.
+age_if_due:
+    la   t0, k_policy
+    lw   t0, 0(t0)
+    li   t1, REPLACE_AGING
+    bne  t0, t1, .done
+    csrr t0, cycle
+    la   t1, k_aged_at
+    lw   t2, 0(t1)
+    sub  t2, t0, t2                 # cycles since the last aging (mod 2^32)
+    la   t3, k_quantum
+    lw   t3, 0(t3)
+    bltu t2, t3, .done
+    sw   t0, 0(t1)
+    j    age_tick                   # a tail call: age_tick returns to our caller
+.done:
     ret
 
 # wake_noframe: every process waiting for a frame may try again (one stopped being busy).

@@ -145,8 +145,17 @@ interface Pending {
   readonly culprit: { name: string; pos: Pos } | undefined;
 }
 
+/**
+ * The most source lines one assembly reads, its includes counted. Far beyond any program written
+ * by hand, and it bounds the assembler's memory (each line costs it a few hundred bytes): a huge
+ * or generated file gets one diagnostic instead of exhausting the host's memory.
+ */
+export const MAX_SOURCE_LINES = 1 << 20;
+
 export class Assembler implements EmitCtx {
   private readonly files: string[] = [];
+  /** Lines read so far, over every file (MAX_SOURCE_LINES). */
+  private totalLines = 0;
   private readonly fileIndex = new Map<string, number>();
   private readonly sources = new Map<string, string[]>();
   private readonly items: Item[] = [];
@@ -204,6 +213,15 @@ export class Assembler implements EmitCtx {
       this.error({ file, line: 1, col: 1 }, 'this is not assembly source: it contains NUL bytes (a binary file?)');
       return;
     }
+    // Counted before splitting, so that a file of hundreds of megabytes is never split at all.
+    let count = 1;
+    for (let p = text.indexOf('\n'); p >= 0 && count + this.totalLines <= MAX_SOURCE_LINES; p = text.indexOf('\n', p + 1)) count++;
+    this.totalLines += count;
+    if (this.totalLines > MAX_SOURCE_LINES) {
+      this.sources.set(file, [text.slice(0, Math.min(text.length, 200)).split('\n')[0]!]);
+      this.error({ file, line: 1, col: 1 }, `too much source: an assembly reads at most ${MAX_SOURCE_LINES} lines, its includes counted`);
+      return;
+    }
     const lines = text.split('\n');
     for (let k = 0; k < lines.length; k++) {
       const l = lines[k]!;
@@ -217,6 +235,7 @@ export class Assembler implements EmitCtx {
       this.fileIndex.set(file, fileIdx);
     }
     for (let k = 0; k < lines.length; k++) {
+      if (this.diags.overflow !== undefined) return; // nothing more will be reported: stop early
       const t = lines[k]!;
       // Blank and comment-only lines hold nothing.
       const first = t.search(/[^ \t\v\f]/);
@@ -629,6 +648,7 @@ export class Assembler implements EmitCtx {
     this.sec = TEXT;
     this.offset = 0;
     for (const it of this.items) {
+      if (this.diags.overflow !== undefined) return; // past the error limit the result is failure anyway
       this.cur = it;
       for (const l of it.ast.labels) this.defineLabel(l, it);
       const st = it.ast.stmt;
@@ -915,6 +935,7 @@ export class Assembler implements EmitCtx {
     this.pass = 2;
     this.reporting = true;
     for (const it of this.items) {
+      if (this.diags.overflow !== undefined) return;
       this.cur = it;
       this.sec = it.sec;
       this.offset = it.offset;

@@ -10,6 +10,7 @@ import { MAX_SWAP_BLOCKS } from '../os/disk-image.ts';
 import { bootKernel, DEFAULT_KERNEL_OPTIONS, kernelExitCode, type KernelOptions } from '../os/boot.ts';
 import { KernelHalt } from '../arch/memmap.ts';
 import { readFileChecked } from '../util/files.ts';
+import { checkStudyOptions, kernelTraceSource, startStudy, type StudyOptionValues, type StudySession } from '../study/session.ts';
 import { loadProgram } from './load.ts';
 import { parseIntOption } from './options.ts';
 import { ConsoleBuffer, writeStats, type RunIO } from './run.ts';
@@ -24,6 +25,7 @@ export interface KernelOptionValues {
   swapBlocks?: number;
   stackPages?: number;
   heapPages?: number;
+  checkKernel?: boolean;
 }
 
 const POLICIES = Object.keys(ReplacePolicy) as ReplacePolicyName[];
@@ -43,7 +45,8 @@ export function addKernelOptions(cmd: Command): Command {
     .option('--quantum <cycles>', `time slice (default: ${d.quantum})`, parseIntOption('--quantum', 1, 0x7fffffff))
     .option('--swap-blocks <n>', `swap area in 4 KiB blocks (default: ${d.swapBlocks})`, parseIntOption('--swap-blocks', 0, MAX_SWAP_BLOCKS))
     .option('--stack-pages <n>', `stack limit per process, in pages (default: ${d.stackPages})`, parseIntOption('--stack-pages', 1, 1 << 18))
-    .option('--heap-pages <n>', `heap limit per process, in pages (default: ${d.heapPages})`, parseIntOption('--heap-pages', 0, 1 << 19));
+    .option('--heap-pages <n>', `heap limit per process, in pages (default: ${d.heapPages})`, parseIntOption('--heap-pages', 0, 1 << 19))
+    .option('--check-kernel', "check the kernel's page tables after every serviced page fault; stop at the first violation");
 }
 
 /** The KernelOptions the parsed values give (defaults filled in). */
@@ -59,6 +62,7 @@ export function kernelOptions(v: KernelOptionValues): KernelOptions {
   };
   if (v.kernel !== undefined) o.kernel = v.kernel;
   if (v.kernelFrames !== undefined) o.kernelFrames = v.kernelFrames;
+  if (v.checkKernel === true) o.checkKernel = true;
   return o;
 }
 
@@ -75,26 +79,34 @@ export function runUserPrograms(
   files: readonly string[],
   exes: readonly Executable[],
   cfg: MachineConfig,
-  opts: KernelOptionValues & { input?: string; stats?: boolean; statsJson?: string },
+  opts: KernelOptionValues & StudyOptionValues & { input?: string; stats?: boolean; statsJson?: string },
   io: RunIO,
 ): number {
   const kopts = kernelOptions(opts);
+  checkStudyOptions(opts);
   const out = new ConsoleBuffer(io.out);
   const kernel = kopts.kernel === undefined ? undefined : loadProgram(kopts.kernel, { err: io.err });
   const programs = files.map((path, i) => ({ path, exe: exes[i]! }));
+  let study: StudySession | null = null;
   const booted = bootKernel(
     programs,
     kopts,
     cfg,
     {
       consoleOut: (b) => out.put(b),
-      flush: () => out.flush(),
+      flush: () => {
+        out.flush();
+        study?.flush();
+      },
       err: io.err,
       ...(opts.input !== undefined ? { consoleIn: readFileChecked(opts.input) } : {}),
     },
     kernel,
   );
   const m = booted.machine;
+  // --trace, --refs, --check-tlb: their tracers see the run from its first instruction.
+  study = startStudy(opts, kernelTraceSource(booted), io.err);
+  if (study.tracer !== null) m.setTracer(study.tracer);
   let stop: StopInfo | null = null;
   try {
     while (stop === null) {
@@ -103,11 +115,14 @@ export function runUserPrograms(
     }
   } finally {
     out.flush();
+    study.finish();
     m.disk?.close();
   }
   const code = kernelExitCode(stop);
   if (stop.reason !== 'halt') io.err(`vmlab: ${stop.message}\n`);
   else if (code === KernelHalt.PANIC) io.err('vmlab: the kernel gave up at boot (its message is above)\n');
+  // A violation was the stop message above; otherwise say how much was checked.
+  if (booted.checker !== null && booted.checker.failure === null) io.err(`vmlab: ${booted.checker.summary()}\n`);
   const stats = m.stats();
   stats.processes = booted.tracker.finish(m.pageFaultsByAsid);
   writeStats(stats, opts, io);

@@ -10,10 +10,13 @@ import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { registerAsm } from './asm.ts';
 import { registerBench } from './bench.ts';
+import { registerDebug } from './debug.ts';
+import { registerDemo } from './demo.ts';
 import { registerDisasm } from './disasm.ts';
 import { runCli } from './errors.ts';
 import { registerReplay } from './replay.ts';
 import { registerRun } from './run.ts';
+import { registerSweep } from './sweep.ts';
 
 /** Every command, in the order `vmlab --help` lists them. */
 const COMMANDS: readonly ((program: Command) => void)[] = [
@@ -21,7 +24,10 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerDisasm,
   registerRun,
   registerReplay,
+  registerSweep,
+  registerDebug,
   registerBench,
+  registerDemo,
 ];
 
 function buildProgram(): Command {

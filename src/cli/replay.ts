@@ -129,6 +129,8 @@ export function runReplay(file: string, opts: ReplayOptions, io: ReplayIO): void
   const refs = readRefsFile(file);
   const info = refsSummary(refs);
   const shown = file === '-' ? '<stdin>' : file;
+  // An empty file (or one of comments only) is a mistake, not a study of nothing.
+  if (info.references === 0) throw new UserError(`${shown}: no page references in it (expected "PID VPN" lines or page numbers)`);
 
   // Progress only for long work: about 2*10^7 reference steps and more.
   const total = frames.length * policies.length;

@@ -10,14 +10,15 @@ import { KSEG_BASE } from '../arch/memmap.ts';
 import { sourceLineAt, type Executable } from '../exe/types.ts';
 import { Machine, type MachineConfig, type StopInfo } from '../machine/machine.ts';
 import { formatStats, type MachineStats } from '../machine/stats.ts';
-import { staleTlbReporter } from '../machine/tracers.ts';
 import { UserError } from '../util/errors.ts';
 import { readFileChecked, writeFileChecked } from '../util/files.ts';
+import { bareTraceSource, startStudy, type StudyOptionValues } from '../study/session.ts';
 import { loadProgram } from './load.ts';
 import { addMachineOptions, machineConfig, type MachineOptionValues } from './machine-options.ts';
 import { addKernelOptions, runUserPrograms, type KernelOptionValues } from './kernel-options.ts';
+import { addStudyOptions } from './study-options.ts';
 
-export interface RunOptions extends MachineOptionValues, KernelOptionValues {
+export interface RunOptions extends MachineOptionValues, KernelOptionValues, StudyOptionValues {
   /** A file whose bytes the console's RX register returns, one per read. */
   input?: string;
 }
@@ -68,6 +69,7 @@ export function registerRun(program: Command): void {
     .option('--input <file>', "bytes for the console's RX register");
   addMachineOptions(cmd);
   addKernelOptions(cmd);
+  addStudyOptions(cmd);
   cmd.action((files: string[], opts: RunOptions) => {
     process.exitCode = runCommand(files, opts, runStdio);
   });
@@ -95,8 +97,8 @@ export function runBare(file: string, exe: Executable, cfg: MachineConfig, opts:
     ...(opts.input !== undefined ? { consoleIn: readFileChecked(opts.input) } : {}),
     describePc: (pc) => sourceLineAt(exe, pc),
   });
-  const stale = cfg.checkTlb ? staleTlbReporter(() => m.pc, (pc) => sourceLineAt(exe, pc), (l) => io.err(`vmlab: ${l}\n`)) : null;
-  if (stale !== null) m.setTracer(stale.tracer);
+  const study = startStudy(opts, bareTraceSource(m, exe), io.err);
+  if (study.tracer !== null) m.setTracer(study.tracer);
   try {
     m.loadImage(exe);
     let stop: StopInfo | null = null;
@@ -106,12 +108,13 @@ export function runBare(file: string, exe: Executable, cfg: MachineConfig, opts:
     }
     // Reports start on a line of their own even when the program's output did not end one.
     if (consoleOut.last >= 0 && consoleOut.last !== 10 && (stop.reason !== 'halt' || opts.stats === true)) io.err('\n');
+    study.finish();
     reportStop(stop, file, io);
-    if (stale !== null) io.err(`vmlab: --check-tlb: ${stale.count()} use${stale.count() === 1 ? '' : 's'} of stale TLB entries\n`);
     writeStats(m.stats(), opts, io);
     return stop.exitCode;
   } finally {
     consoleOut.flush();
+    study.finish();
     m.disk?.close();
   }
 }

@@ -12,9 +12,10 @@
 //   maps to RAM at base, and this access is allowed in the current mode". The slow path fills
 //   them after a successful translation (a store's only once the TLB entry has D) and drops
 //   them whenever the TLB or the mode changes. A use of a cache holding a TLB entry is a TLB
-//   hit of the model: it is counted (fN/rN/wN) and its time kept (the fetch time is implied,
-//   rT/wT for data), and step.ts/syncFast folds both into the TLB's hits and LRU order before
-//   anything else looks at the TLB. Kernel-segment pages are cached too, not as TLB hits.
+//   hit of the model: it is counted (rN/wN; fetches follow from the instructions retired) and
+//   its time kept (the fetch time is implied, rT/wT for data), and step.ts/syncFast folds both
+//   into the TLB's hits and LRU order before anything else looks at the TLB. Kernel-segment
+//   pages are cached too, not as TLB hits.
 // - Events (timer, disk, cycle limit, stop requests, interrupts after a STATUS change) are one
 //   comparison per instruction: cycles >= nextEvent (as int32 offsets, see below).
 // - r0: fast cases write rd unconditionally; r0 is reset to 0 before every instruction.
@@ -73,8 +74,9 @@ const SLOW_MEMORY = 4;
  * a clamped limit just ends the pass (a boundary with nothing due is a no-op).
  */
 function fastPass(m: Machine, end: number): number {
-  const regs = m.regs;
-  const mem32 = m.mem32;
+  const mem32 = m.cpu32;
+  // Register r is mem32[R + r].
+  const R = (m.ramBytes >> 2) | 0;
   const mem16 = m.mem16;
   const mem16s = m.mem16s;
   const mem8 = m.mem8;
@@ -102,7 +104,6 @@ function fastPass(m: Machine, end: number): number {
   let pc = m.pc | 0;
   let cyc = 0;
   let n = 0;
-  let fN = 0;
   let rN = 0;
   let rT = 0;
   let wN = 0;
@@ -119,201 +120,200 @@ function fastPass(m: Machine, end: number): number {
       slow = SLOW_NONE;
       break;
     }
-    regs[0] = 0;
+    mem32[R] = 0;
     if (pc >>> 12 !== fVpn) {
       slow = SLOW_FETCH;
       break;
     }
     w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
-    fN++;
     switch (w & 0xff) {
       case 0x01: // add
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] + regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x02: // sub
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] - regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] - mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x03: // and
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] & regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x04: // or
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] | regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x05: // xor
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] ^ regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x06: // sll
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] << regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x07: // srl
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x08: // sra
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >> regs[(w >>> 16) & 15];
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> mem32[R + ((w >>> 16) & 15)];
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x09: // slt
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] < regs[(w >>> 16) & 15] ? 1 : 0;
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < mem32[R + ((w >>> 16) & 15)] ? 1 : 0;
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x0a: // sltu
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> 0 < regs[(w >>> 16) & 15] >>> 0 ? 1 : 0;
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < mem32[R + ((w >>> 16) & 15)] >>> 0 ? 1 : 0;
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x0b: // mul
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = Math.imul(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        mem32[R + ((w >>> 8) & 15)] = Math.imul(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
         cyc += cMul;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x0c: // mulh
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = mulh(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        mem32[R + ((w >>> 8) & 15)] = mulh(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
         cyc += cMul;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x0d: // mulhu
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = mulhu(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        mem32[R + ((w >>> 8) & 15)] = mulhu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
         cyc += cMul;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x0e: // div
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = div(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        mem32[R + ((w >>> 8) & 15)] = div(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
         cyc += cDiv;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x0f: // divu
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = divu(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        mem32[R + ((w >>> 8) & 15)] = divu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
         cyc += cDiv;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x10: // rem
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = rem(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        mem32[R + ((w >>> 8) & 15)] = rem(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
         cyc += cDiv;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x11: // remu
         if (w >>> 20 !== 0) break;
-        regs[(w >>> 8) & 15] = remu(regs[(w >>> 12) & 15], regs[(w >>> 16) & 15]);
+        mem32[R + ((w >>> 8) & 15)] = remu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
         cyc += cDiv;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x18: // addi
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] + (w >> 16);
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + (w >> 16);
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x19: // andi
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] & (w >>> 16);
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & (w >>> 16);
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x1a: // ori
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] | (w >>> 16);
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | (w >>> 16);
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x1b: // xori
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] ^ (w >>> 16);
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ (w >>> 16);
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x1c: // slli
         if (w >>> 21 !== 0) break; // shift amount above 31
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] << (w >>> 16);
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << (w >>> 16);
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x1d: // srli
         if (w >>> 21 !== 0) break; // shift amount above 31
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> (w >>> 16);
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> (w >>> 16);
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x1e: // srai
         if (w >>> 21 !== 0) break; // shift amount above 31
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >> (w >>> 16);
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> (w >>> 16);
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x1f: // slti
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] < w >> 16 ? 1 : 0;
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < w >> 16 ? 1 : 0;
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x20: // sltiu
-        regs[(w >>> 8) & 15] = regs[(w >>> 12) & 15] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
+        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x21: // lui
         if ((w & 0xf000) !== 0) break;
-        regs[(w >>> 8) & 15] = (w >>> 16) << 16;
+        mem32[R + ((w >>> 8) & 15)] = (w >>> 16) << 16;
         cyc += cAlu;
         n++;
         pc = (pc + 4) | 0;
         continue;
       case 0x28: { // lw
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === rVpn && (a & 3) === 0) {
-          regs[(w >>> 8) & 15] = mem32[(rBase | (a & 0xfff)) >> 2];
+          mem32[R + ((w >>> 8) & 15)] = mem32[(rBase | (a & 0xfff)) >> 2];
           rN++;
           rT = n;
           cyc += cLoad;
@@ -325,9 +325,9 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x29: { // lh
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === rVpn && (a & 1) === 0) {
-          regs[(w >>> 8) & 15] = mem16s[(rBase | (a & 0xfff)) >> 1];
+          mem32[R + ((w >>> 8) & 15)] = mem16s[(rBase | (a & 0xfff)) >> 1];
           rN++;
           rT = n;
           cyc += cLoad;
@@ -339,9 +339,9 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x2a: { // lhu
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === rVpn && (a & 1) === 0) {
-          regs[(w >>> 8) & 15] = mem16[(rBase | (a & 0xfff)) >> 1];
+          mem32[R + ((w >>> 8) & 15)] = mem16[(rBase | (a & 0xfff)) >> 1];
           rN++;
           rT = n;
           cyc += cLoad;
@@ -353,9 +353,9 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x2b: { // lb
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === rVpn) {
-          regs[(w >>> 8) & 15] = mem8s[rBase | (a & 0xfff)];
+          mem32[R + ((w >>> 8) & 15)] = mem8s[rBase | (a & 0xfff)];
           rN++;
           rT = n;
           cyc += cLoad;
@@ -367,9 +367,9 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x2c: { // lbu
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === rVpn) {
-          regs[(w >>> 8) & 15] = mem8[rBase | (a & 0xfff)];
+          mem32[R + ((w >>> 8) & 15)] = mem8[rBase | (a & 0xfff)];
           rN++;
           rT = n;
           cyc += cLoad;
@@ -381,9 +381,9 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x30: { // sw
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === wVpn && (a & 3) === 0) {
-          mem32[(wBase | (a & 0xfff)) >> 2] = regs[(w >>> 8) & 15];
+          mem32[(wBase | (a & 0xfff)) >> 2] = mem32[R + ((w >>> 8) & 15)];
           wN++;
           wT = n;
           cyc += cStore;
@@ -395,9 +395,9 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x31: { // sh
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === wVpn && (a & 1) === 0) {
-          mem16[(wBase | (a & 0xfff)) >> 1] = regs[(w >>> 8) & 15];
+          mem16[(wBase | (a & 0xfff)) >> 1] = mem32[R + ((w >>> 8) & 15)];
           wN++;
           wT = n;
           cyc += cStore;
@@ -409,9 +409,9 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x32: { // sb
-        const a = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if (a >>> 12 === wVpn) {
-          mem8[wBase | (a & 0xfff)] = regs[(w >>> 8) & 15];
+          mem8[wBase | (a & 0xfff)] = mem32[R + ((w >>> 8) & 15)];
           wN++;
           wT = n;
           cyc += cStore;
@@ -423,7 +423,7 @@ function fastPass(m: Machine, end: number): number {
         break pass;
       }
       case 0x38: // beq
-        if (regs[(w >>> 8) & 15] === regs[(w >>> 12) & 15]) {
+        if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
           pc = (pc + ((w >> 16) << 2)) | 0;
           cyc += cTaken;
         } else {
@@ -433,7 +433,7 @@ function fastPass(m: Machine, end: number): number {
         n++;
         continue;
       case 0x39: // bne
-        if (regs[(w >>> 8) & 15] !== regs[(w >>> 12) & 15]) {
+        if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
           pc = (pc + ((w >> 16) << 2)) | 0;
           cyc += cTaken;
         } else {
@@ -443,7 +443,7 @@ function fastPass(m: Machine, end: number): number {
         n++;
         continue;
       case 0x3a: // blt
-        if (regs[(w >>> 8) & 15] < regs[(w >>> 12) & 15]) {
+        if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
           pc = (pc + ((w >> 16) << 2)) | 0;
           cyc += cTaken;
         } else {
@@ -453,7 +453,7 @@ function fastPass(m: Machine, end: number): number {
         n++;
         continue;
       case 0x3b: // bge
-        if (regs[(w >>> 8) & 15] >= regs[(w >>> 12) & 15]) {
+        if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
           pc = (pc + ((w >> 16) << 2)) | 0;
           cyc += cTaken;
         } else {
@@ -463,7 +463,7 @@ function fastPass(m: Machine, end: number): number {
         n++;
         continue;
       case 0x3c: // bltu
-        if (regs[(w >>> 8) & 15] >>> 0 < regs[(w >>> 12) & 15] >>> 0) {
+        if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
           pc = (pc + ((w >> 16) << 2)) | 0;
           cyc += cTaken;
         } else {
@@ -473,7 +473,7 @@ function fastPass(m: Machine, end: number): number {
         n++;
         continue;
       case 0x3d: // bgeu
-        if (regs[(w >>> 8) & 15] >>> 0 >= regs[(w >>> 12) & 15] >>> 0) {
+        if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
           pc = (pc + ((w >> 16) << 2)) | 0;
           cyc += cTaken;
         } else {
@@ -483,15 +483,15 @@ function fastPass(m: Machine, end: number): number {
         n++;
         continue;
       case 0x40: // jal
-        regs[(w >>> 8) & 15] = (pc + 4) | 0;
+        mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
         pc = (pc + ((w >> 12) << 2)) | 0;
         cyc += cJump;
         n++;
         continue;
       case 0x41: { // jalr
-        const t = (regs[(w >>> 12) & 15] + (w >> 16)) | 0;
+        const t = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
         if ((t & 3) !== 0) break;
-        regs[(w >>> 8) & 15] = (pc + 4) | 0;
+        mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
         pc = t;
         cyc += cJump;
         n++;
@@ -499,7 +499,7 @@ function fastPass(m: Machine, end: number): number {
       }
       case 0x51: // rdcycle
         if (w >>> 12 !== 0) break;
-        regs[(w >>> 8) & 15] = (cBase + cyc) % 4294967296;
+        mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
         cyc += cSystem;
         n++;
         pc = (pc + 4) | 0;
@@ -515,7 +515,8 @@ function fastPass(m: Machine, end: number): number {
   m.cycles = cBase + cyc;
   m.instret = iBase + n;
   m.ir = w;
-  m.fN = fN;
+  // Every fetch from the cache either retired (n) or is the word in hand (slow 2 or 4).
+  m.fN = n + (slow === SLOW_EXEC || slow === SLOW_MEMORY ? 1 : 0);
   m.rN = rN;
   m.rT = iBase + rT;
   m.wN = wN;

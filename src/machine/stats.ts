@@ -230,11 +230,21 @@ export function formatStats(s: MachineStats): string {
       ],
     });
   if (s.processes.length > 0) {
+    // The kernel loader's entries also say how each process ended and how its pages moved.
+    const paging = (p: ProcessStats) => {
+      const pin = p.pagesIn as { zero: number; executable: number; swap: number } | undefined;
+      if (pin === undefined) return [];
+      return [p.status as string, pin.zero + pin.executable + pin.swap, pin.swap, p.pagesOut as number, p.swapWrites as number];
+    };
+    const more = s.processes.every((p) => p.pagesIn !== undefined);
     blocks.push({
       title: 'processes',
       text: renderTable(
-        s.processes.map((p) => [p.pid, p.name, p.exitCode === null ? '-' : p.exitCode, p.pageFaults]),
-        { head: ['pid', 'name', 'exit', 'page faults'], indent: 2 },
+        s.processes.map((p) => [p.pid, p.name, p.exitCode === null ? '-' : p.exitCode, p.pageFaults, ...(more ? paging(p) : [])]),
+        {
+          head: ['pid', 'name', 'exit', 'page faults', ...(more ? ['status', 'pages in', 'from swap', 'pages out', 'to swap'] : [])],
+          indent: 2,
+        },
       ),
     });
   }

@@ -17,7 +17,7 @@
 // An instruction that traps does not retire (instret unchanged) and has no architectural effect.
 
 import { Imm, INSTRUCTIONS, MUST_BE_ZERO, Op } from '../arch/isa.ts';
-import { DEVICE_BASE_PA, KSEG_BASE } from '../arch/memmap.ts';
+import { DEVICE_BASE_PA, DEVICE_PAGE, KSEG_BASE } from '../arch/memmap.ts';
 import { PAGE_MASK, PAGE_SHIFT, Pte } from '../arch/pte.ts';
 import { Access, Cause, protectionCause } from '../arch/traps.ts';
 import { CSR_NONE, CSR_RO, csrKind, type Machine } from './machine.ts';
@@ -224,7 +224,7 @@ function resolve(m: Machine, va: number, access: Access): number {
 /** The device whose page holds physical address pa, or null. */
 function deviceAt(m: Machine, pa: number): Device | null {
   if (pa < DEVICE_BASE_PA) return null;
-  const i = Math.floor((pa - DEVICE_BASE_PA) / 4096);
+  const i = Math.floor((pa - DEVICE_BASE_PA) / DEVICE_PAGE);
   return i < m.devices.length ? (m.devices[i] ?? null) : null;
 }
 

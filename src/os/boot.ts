@@ -24,6 +24,7 @@ import { sourceLineAt, type Executable } from '../exe/types.ts';
 import { Machine, type MachineConfig, type MachineIo, type StopInfo } from '../machine/machine.ts';
 import type { MachineStats } from '../machine/stats.ts';
 import { UserError } from '../util/errors.ts';
+import { KernelChecker } from './check-kernel.ts';
 import { buildDiskImage, type DiskEntry, type DiskImage, type DiskProgram } from './disk-image.ts';
 import { ProcessTracker, type ProcessInfo } from './processes.ts';
 
@@ -42,6 +43,8 @@ export interface KernelOptions {
   /** Per-process stack and heap limits, in pages. */
   stackPages: number;
   heapPages: number;
+  /** --check-kernel: check the page tables after every serviced page fault (check-kernel.ts). */
+  checkKernel?: boolean;
 }
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = {
@@ -76,6 +79,8 @@ export interface BootedKernel {
   kernel: Executable;
   disk: DiskImage;
   layout: MemoryLayout;
+  /** With --check-kernel: the checker (its summary() for the end of the run); else null. */
+  checker: KernelChecker | null;
 }
 
 export interface KernelRunResult {
@@ -85,6 +90,7 @@ export interface KernelRunResult {
   stats: MachineStats;
   processes: ProcessInfo[];
   machine: Machine;
+  checker: KernelChecker | null;
 }
 
 export interface KernelIo extends MachineIo {
@@ -272,10 +278,17 @@ export function bootKernel(
 
   const tracker = new ProcessTracker(programs, { err: io.err, flush: io.flush });
   let machine: Machine | null = null;
+  // The first violation stops the machine at the next instruction boundary, with the
+  // violation as the stop message (status 5, 'stopped').
+  const checker =
+    opts.checkKernel === true
+      ? new KernelChecker(() => machine!, layout, base.geometry, (msg) => machine!.requestStop(`--check-kernel: ${msg}`))
+      : null;
   const mio: MachineIo = {
     consoleOut: (b) => io.consoleOut(b),
     monitor: (ev, a0, a1, a2, a3) => {
       tracker.onMonitor(ev, a0, a1, a2, a3);
+      checker?.onMonitor(ev, a0, a1, a2, a3);
       io.monitor?.(ev, a0, a1, a2, a3);
     },
     describePc: (pc) => {
@@ -301,7 +314,7 @@ export function bootKernel(
   m.loadImage(kexe);
   m.writePhys(layout.bootBlockPa, bootBlockBytes(layout, disk, opts, base.seed, programs.length));
   m.regs[REG_A0] = layout.bootBlockPa;
-  return { machine: m, tracker, kernel: kexe, disk, layout };
+  return { machine: m, tracker, kernel: kexe, disk, layout, checker };
 }
 
 /**
@@ -334,5 +347,5 @@ export function runWithKernel(
   const stats = m.stats();
   const processes = booted.tracker.finish(m.pageFaultsByAsid);
   stats.processes = processes;
-  return { stop, exitCode: kernelExitCode(stop), stats, processes, machine: m };
+  return { stop, exitCode: kernelExitCode(stop), stats, processes, machine: m, checker: booted.checker };
 }

@@ -11,8 +11,8 @@
 
 import { DIR_MAGIC, Dir, USER_TOP } from '../arch/memmap.ts';
 import { PAGE_SHIFT, PAGE_SIZE } from '../arch/pte.ts';
-import { VMX_HEADER_SIZE, VmxHeader, VmxSegment, writeExecutable } from '../exe/format.ts';
-import type { Executable } from '../exe/types.ts';
+import { VMX_HEADER_SIZE, VmxHeader, VmxSegment, validateExecutable, writeExecutable } from '../exe/format.ts';
+import { SegFlag, type Executable } from '../exe/types.ts';
 import { UserError } from '../util/errors.ts';
 
 /** Programs the directory block can describe. */
@@ -132,6 +132,12 @@ export function buildDiskImage(programs: readonly DiskProgram[], swapBlocks: num
 /** What the kernel needs of a user program, checked with one clear message each. */
 function checkUserProgram(p: DiskProgram): void {
   const exe = p.exe;
+  // An assembled source may have no text at all (an empty file, data only): say so plainly
+  // rather than let the writer below refuse it as a bug.
+  if (!exe.segments.some((s) => (s.flags & SegFlag.X) !== 0))
+    throw new UserError(`${p.path}: no instructions to run (a program needs a text section)`);
+  const problem = validateExecutable(exe);
+  if (problem !== undefined) throw new UserError(`${p.path}: cannot run: ${problem}`);
   if (exe.segments.length > Dir.MAX_SEGS)
     throw new UserError(`${p.path}: ${exe.segments.length} segments; the kernel loads at most ${Dir.MAX_SEGS}`);
   const entry = exe.entry >>> 0;

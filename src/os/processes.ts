@@ -52,6 +52,8 @@ const REASON_TEXT: Readonly<Record<number, string>> = {
   [KillReason.RESERVE_FULL]: 'out of memory: no frame left in the kernel reserve for a page table (see --kernel-frames)',
   [KillReason.DISK_ERROR]: 'disk error while paging',
 };
+/** PROC_FAIL's reasons in words (traces name them too). */
+export { REASON_TEXT as FAIL_REASON_TEXT };
 
 function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
