@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Csr, Status } from '../src/arch/csr.ts';
 import { INSTRUCTIONS, Op } from '../src/arch/isa.ts';
+import { PAGE_MASK, PAGE_SHIFT } from '../src/arch/pte.ts';
 import { Cause } from '../src/arch/traps.ts';
 import type { Machine } from '../src/machine/machine.ts';
 import { bare, bareAsm, ins, runToStop } from './cpu-helpers.ts';
@@ -365,6 +366,8 @@ describe('the fast loop', () => {
     expect(new Set(cases.map(([op]) => op)).size).toBe(cases.length);
     // Op (the named constants) agrees with the table too.
     for (const d of INSTRUCTIONS) expect(Op[d.mnemonic.toUpperCase() as keyof typeof Op]).toBe(d.opcode);
+    // The loop's page arithmetic is written as `>>> 12` and `& 0xfff`.
+    expect([PAGE_SHIFT, PAGE_MASK]).toEqual([12, 0xfff]);
   });
 
   it('gives the same results as the reference on random straight-line ALU code', () => {

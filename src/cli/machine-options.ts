@@ -65,7 +65,7 @@ const TIMING_OPTIONS: readonly (readonly [string, keyof MachineOptionValues, str
   ['--cycles-load', 'cyclesLoad', 'loads'],
   ['--cycles-store', 'cyclesStore', 'stores'],
   ['--cycles-branch', 'cyclesBranch', 'branches'],
-  ['--cycles-branch-taken', 'cyclesBranchTaken', 'extra for a taken branch'],
+  ['--cycles-branch-taken', 'cyclesBranchTaken', 'a taken branch, on top of --cycles-branch'],
   ['--cycles-jump', 'cyclesJump', 'jal, jalr'],
   ['--cycles-system', 'cyclesSystem', 'system instructions'],
   ['--cycles-tlb-miss', 'cyclesTlbMiss', 'a TLB miss, on top of its walk'],

@@ -1,9 +1,13 @@
 // The hot loop: fetch, decode and execute until the budget is used up or the machine stops.
 //
 // Design (measured: state on `this` or a table of handler closures cost 1.7-2.5x):
-// - ONE function; pc, cycles, instret and the translation caches live in locals; registers
-//   in an Int32Array, RAM in typed-array views; one `switch` on the opcode whose case labels
-//   are literals (so V8 builds a jump table; test/cpu.test.ts checks each against Op).
+// - ONE function (fastPass) with pc, cycles, instret and the translation caches in locals;
+//   registers and RAM in one Int32Array (m.cpu32: the registers sit after RAM, so one type
+//   and bounds check serves both); one `switch` on the opcode.
+// - Numbers are literals here, not the names from src/arch: V8 builds a jump table only for
+//   literal case labels, and reads imported or module-level constants from memory at every
+//   use. test/cpu.test.ts checks every case label against the ISA table and the page geometry
+//   the loop assumes (12-bit page offsets: `>>> 12`, `& 0xfff`).
 // - Each case either finishes the instruction and `continue`s, or — having changed nothing —
 //   `break`s out to the slow path (step.ts), which runs the whole instruction plainly: cache
 //   misses, misaligned addresses, devices, system instructions, illegal words, traps. Locals
@@ -19,6 +23,8 @@
 // - Events (timer, disk, cycle limit, stop requests, interrupts after a STATUS change) are one
 //   comparison per instruction: cycles >= nextEvent (as int32 offsets, see below).
 // - r0: fast cases write rd unconditionally; r0 is reset to 0 before every instruction.
+// - Machine.run() first runs a warm-up program once per process (machine.ts, train()), so V8
+//   compiles this loop with complete type feedback.
 
 import type { Machine } from './machine.ts';
 import { boundarySlow, div, divu, invalidateCaches, mulh, mulhu, rem, remu, stepFetched, stepMemory, stepSlow, syncFast } from './step.ts';
