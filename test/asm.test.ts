@@ -531,3 +531,19 @@ describe('asm/examples', () => {
     expect(r.exe!.segments.every((s) => s.vaddr >= 0x80000000)).toBe(true);
   });
 });
+
+describe('formatListing', () => {
+  it('leaves out the constant definitions of included files, not those of the main file', () => {
+    const files: Record<string, string> = { 'defs.s': '.equ FROM_INCLUDE, 7\n' };
+    const r = assembleSource('.include "defs.s"\n.equ OWN, 3\n_start: li a0, FROM_INCLUDE + OWN\n', 'main.s', (p) => {
+      const text = files[p.replace(/^.*\//, '')];
+      if (text === undefined) throw new Error(`no ${p}`);
+      return text;
+    });
+    expect(r.diagnostics).toEqual([]);
+    const text = formatListing(r.listing, r.exe!.files[0]);
+    expect(text).not.toContain('FROM_INCLUDE, 7');
+    expect(text).toContain('.equ OWN, 3');
+    expect(text).toMatch(/00001000\s+000a0118/);
+  });
+});

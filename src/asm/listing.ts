@@ -37,9 +37,16 @@ function encodingRows(l: ListingLine): string[] {
  *     addr      code               line        source
  *     00001000  00010118           prog.s:3        li a0, 1
  */
-export function formatListing(lines: readonly ListingLine[]): string {
+const CONSTANT_LINE = /^\s*(\.(equ|set)\b|#|;|$)/i;
+
+/** `mainFile`: the file given to the assembler (its lines are always shown). */
+export function formatListing(lines: readonly ListingLine[], mainFile?: string): string {
   const rows: string[][] = [];
+  const main = mainFile ?? lines[0]?.file;
   for (const l of lines) {
+    // Constant definitions of included files (asm/lib/machine.s has some 150) emit nothing
+    // and would bury the program; the main file's own lines are all kept.
+    if (l.file !== main && l.size === 0 && CONSTANT_LINE.test(l.text)) continue;
     const enc = encodingRows(l);
     rows.push([hex8(l.addr), enc[0]!, `${l.file}:${l.line}`, l.text]);
     for (let k = 1; k < enc.length; k++) {

@@ -54,7 +54,7 @@ export function runAsm(file: string, opts: AsmOptions, io: CliIO): void {
   const bytes = writeExecutable(exe);
   writeFileChecked(output, bytes);
   if (opts.listing === true) {
-    const text = formatListing(result.listing);
+    const text = formatListing(result.listing, exe.files[0]);
     io.out(text.endsWith('\n') ? text : `${text}\n`);
   }
   io.err(`vmlab: wrote ${output} (${formatNumber(bytes.length)} bytes): ${summary(exe)}\n`);
