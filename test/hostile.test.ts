@@ -7,10 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReplacePolicyName } from '../src/arch/memmap.ts';
+import { Pte } from '../src/arch/pte.ts';
 import { assembleSource } from '../src/asm/index.ts';
 import { defaultKernelPath } from '../src/os/boot.ts';
+import { nextValid } from '../src/os/check-kernel.ts';
 import type { ProcessStatus } from '../src/os/processes.ts';
 import { badWordCounts, HOSTILE, integrity, LONG, program, ROOT, runKernel, stopWhenOthersEnd, TIMEOUT } from './hardening-harness.ts';
 
@@ -250,6 +253,32 @@ describe('--check-kernel', () => {
     const k = brokenKernel('frames.s', '    addi t0, t0, -1\n    sw   t0, PCB_RESIDENT(a0)', '    addi t0, t0, -1\n    nop');
     const r = runKernel(two(), { kernel: { frames: 6 }, kernelExe: k });
     expect(r.stop.message).toMatch(/: process \d has \d+ valid leaf PTEs but the kernel counts \d+ resident pages$/);
+  });
+
+  it('its scan for valid entries (skipping zero runs natively) agrees with a plain one', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: -0x80000000, max: 0x7fffffff })), { maxLength: 20 }),
+        fc.nat(),
+        fc.nat(),
+        (pages, words, a, b) => {
+          const mem = new Int32Array(pages * 1024);
+          for (const [i, v] of words) mem[i % mem.length] = v;
+          const bytes = new Uint8Array(mem.buffer);
+          const from = a % (mem.length + 1);
+          const to = from + (b % (mem.length - from + 1));
+          let plain = -1;
+          for (let w = from; w < to; w++)
+            if ((mem[w]! & Pte.V) !== 0) {
+              plain = w;
+              break;
+            }
+          expect(nextValid(mem, bytes, from, to)).toBe(plain);
+        },
+      ),
+      { numRuns: LONG ? 20_000 : 500 },
+    );
   });
 
   it('stays quiet without the option', () => {

@@ -117,6 +117,7 @@ export class KernelChecker {
   private walkTree(pid: number, rootPa: number, stamp: number): number | string {
     const m = this.machine();
     const mem = m.mem32;
+    const bytes = m.mem8;
     const g = this.geometry;
     const { reserveFirstPfn: rFirst, reserveFrames: rCount, userFirstPfn: uFirst, userFrames: uCount } = this.layout;
     let leaves = 0;
@@ -129,7 +130,7 @@ export class KernelChecker {
         return `process ${pid}'s table at level ${level} (${hex(tablePa)}) is outside RAM`;
       const base = tablePa >>> 2;
       const end = base + entries;
-      for (let w = nextValid(mem, base, end); w >= 0; w = nextValid(mem, w + 1, end)) {
+      for (let w = nextValid(mem, bytes, base, end); w >= 0; w = nextValid(mem, bytes, w + 1, end)) {
         const i = w - base;
         const pte = mem[w]!;
         const vpn = prefix * entries + i;
@@ -158,11 +159,38 @@ export class KernelChecker {
 }
 
 /**
- * The first word index in [from, to) whose V bit is set, or -1. Most entries of a table are
- * not valid (a one-level table has a million), so this small loop is where a check spends its
- * time.
+ * Runs of words that nextValid compares with zeros natively: 16 pages of PTEs, then one page.
+ * (Both powers of two; the larger a multiple of the smaller.)
  */
-function nextValid(mem: Int32Array, from: number, to: number): number {
-  for (let w = from; w < to; w++) if ((mem[w]! & V) !== 0) return w;
+const BIG_RUN = 16384;
+const SMALL_RUN = 1024;
+const ZEROS = new Uint8Array(BIG_RUN * 4);
+
+/** Words [w, w + n) of RAM are all zero (a native comparison; n <= BIG_RUN). */
+function zeroRun(bytes: Uint8Array, w: number, n: number): boolean {
+  return Buffer.compare(bytes.subarray(w * 4, (w + n) * 4), ZEROS.subarray(0, n * 4)) === 0;
+}
+
+/**
+ * The first word index in [from, to) whose V bit is set, or -1. Most entries of a table are
+ * not valid, and most of those are 0 (a one-level table has a million entries): aligned runs
+ * of zero words are skipped whole by a native comparison, 16 pages and then one page at a
+ * time, and only the rest is looked at word by word. `bytes` and `mem` view the same RAM.
+ * (Exported for the test that compares it with a plain scan.)
+ */
+export function nextValid(mem: Int32Array, bytes: Uint8Array, from: number, to: number): number {
+  let w = from;
+  while (w < to) {
+    if ((w & (BIG_RUN - 1)) === 0 && w + BIG_RUN <= to && zeroRun(bytes, w, BIG_RUN)) {
+      w += BIG_RUN;
+      continue;
+    }
+    if ((w & (SMALL_RUN - 1)) === 0 && w + SMALL_RUN <= to && zeroRun(bytes, w, SMALL_RUN)) {
+      w += SMALL_RUN;
+      continue;
+    }
+    if ((mem[w]! & V) !== 0) return w;
+    w++;
+  }
   return -1;
 }
