@@ -523,7 +523,7 @@ function exec(m: Machine, w: number): void {
       setReg(m, a, (m.cycles % TWO32) | 0);
       break;
     default:
-      throw new Error(`exec: opcode 0x${op.toString(16)} is in the ISA table but not implemented`);
+      throw new Error(`exec: opcode 0x${op.toString(16)} is in the ISA table but has no case here (an emulator bug)`);
   }
   retire(m, cost, next);
 }
