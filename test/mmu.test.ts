@@ -1,3 +1,4 @@
+import { nullTracer } from '../src/machine/tracers.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GEOMETRIES, Pte, PAGE_SIZE, makePte, type Geometry } from '../src/arch/pte.ts';
@@ -5,7 +6,6 @@ import { Access, Cause } from '../src/arch/traps.ts';
 import { Prng } from '../src/util/prng.ts';
 import { Mmu, type MmuConfig } from '../src/machine/mmu/mmu.ts';
 import { TlbPolicy, type Tlb, type TlbConfig } from '../src/machine/mmu/tlb.ts';
-import type { Tracer } from '../src/machine/tracer.ts';
 
 const LONG = process.env.VMLAB_LONG === '1';
 const RAM_PAGES = 512;
@@ -151,7 +151,7 @@ describe('Mmu', () => {
   it('keeps a stale entry in use after a PTE change until invalidatePage, and --check-tlb reports it', () => {
     const { t, root, m } = setup({}, false, true);
     const stale: number[][] = [];
-    m.tracer = { ...silentTracer(), staleTlb: (va, access, ep, eperm, wp, wperm) => void stale.push([va, access, ep, eperm, wp, wperm]) };
+    m.tracer = { ...nullTracer(), staleTlb: (va, access, ep, eperm, wp, wperm) => void stale.push([va, access, ep, eperm, wp, wperm]) };
     t.map(root, 0x403, 200, RW);
     expect(m.translate(V + 8, Access.LOAD, true)).toBe(200 * PAGE_SIZE + 8);
     t.map(root, 0x403, 300, RW | Pte.A); // the kernel moves the page but forgets tlbinv
@@ -240,7 +240,7 @@ describe('Mmu', () => {
     const { t, root, m } = setup({ entries: 1, ways: 1 }, true);
     const log: string[] = [];
     m.tracer = {
-      ...silentTracer(),
+      ...nullTracer(),
       tlbHit: (n, va, e, pfn) => void log.push(`hit ${n} ${va.toString(16)} ${e} ${pfn}`),
       tlbMiss: (n, va) => void log.push(`miss ${n} ${va.toString(16)}`),
       tlbFill: (n, e, vpn, asid, pfn, perm) => void log.push(`fill ${n} ${e} ${vpn.toString(16)} ${asid} ${pfn} ${perm}`),
@@ -288,27 +288,6 @@ describe('Mmu', () => {
   });
 });
 
-function silentTracer(): Tracer {
-  const none = () => {};
-  return {
-    now: () => 0,
-    access: none,
-    tlbHit: none,
-    tlbMiss: none,
-    tlbFill: none,
-    tlbEvict: none,
-    tlbFlush: none,
-    tlbInvalidate: none,
-    walkStep: none,
-    walkUpdate: none,
-    trap: none,
-    eret: none,
-    diskStart: none,
-    diskComplete: none,
-    monitor: none,
-    staleTlb: none,
-  };
-}
 
 // ---- lazy recency ------------------------------------------------------------------------
 

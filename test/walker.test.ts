@@ -1,3 +1,4 @@
+import { nullTracer } from '../src/machine/tracers.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GEOMETRIES, Pte, PAGE_SIZE, makePte, type Geometry } from '../src/arch/pte.ts';
@@ -23,25 +24,10 @@ const ALL_GEOMETRIES: Geometry[] = [GEOMETRIES[1], GEOMETRIES[2], GEOMETRIES[3],
 
 /** Records walkStep/walkUpdate calls as tuples. */
 function recordingTracer(log: number[][]): Tracer {
-  const none = () => {};
-  return {
-    now: () => 0,
-    access: none,
-    tlbHit: none,
-    tlbMiss: none,
-    tlbFill: none,
-    tlbEvict: none,
-    tlbFlush: none,
-    tlbInvalidate: none,
-    walkStep: (va, level, pteAddr, pte) => log.push([0, va, level, pteAddr, pte]),
-    walkUpdate: (va, pteAddr, oldPte, newPte) => log.push([1, va, pteAddr, oldPte, newPte]),
-    trap: none,
-    eret: none,
-    diskStart: none,
-    diskComplete: none,
-    monitor: none,
-    staleTlb: none,
-  };
+  return nullTracer({
+    walkStep: (va, level, pteAddr, pte) => void log.push([0, va, level, pteAddr, pte]),
+    walkUpdate: (va, pteAddr, oldPte, newPte) => void log.push([1, va, pteAddr, oldPte, newPte]),
+  });
 }
 
 /**
