@@ -342,3 +342,16 @@ describe('robustness', () => {
     );
   });
 });
+
+describe('diagnostics stay on one line', () => {
+  // The fuzzer found it: an include path spelled with the escape "\n" holds a newline, and the
+  // "cannot include" message printed it raw, over two lines.
+  it('shows control characters of quoted user text escaped', () => {
+    const r = assembleSource('.include "a\\nb.s"\n', 'main.s', () => {
+      throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    });
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]!.message).not.toContain('\n');
+    expect(r.diagnostics[0]!.message).toContain('a\\nb.s');
+  });
+});

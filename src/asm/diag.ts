@@ -36,10 +36,13 @@ export class Diags {
   /**
    * Records one error at pos. The same message at the same position is recorded once (the
    * passes may meet the same fault twice). Past MAX_DIAGNOSTICS, the first further error
-   * becomes a "too many errors" note and the rest are dropped.
+   * becomes a "too many errors" note and the rest are dropped. A message is always one line:
+   * control characters that user text brings in (an include path spelled with "\n") are
+   * shown escaped.
    */
-  error(pos: Pos, message: string): void {
+  error(pos: Pos, text: string): void {
     if (this.overflow !== undefined) return;
+    const message = oneLine(text);
     const key = `${pos.file}\0${pos.line}\0${pos.col}\0${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -65,4 +68,14 @@ export function formatDiagnostic(d: Diagnostic): string {
   const src = d.sourceLine.replace(/\s+$/, '');
   const pad = d.sourceLine.slice(0, Math.max(0, d.col - 1)).replace(/[^\t]/g, ' ').padEnd(d.col - 1);
   return `${head}\n${src}\n${pad}^`;
+}
+
+/** Control characters as escapes (\n, \t, \xNN), so a diagnostic stays on one line. */
+function oneLine(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }
