@@ -10,6 +10,7 @@ import { INSTRUCTIONS, Op } from '../src/arch/isa.ts';
 import { PAGE_MASK, PAGE_SHIFT } from '../src/arch/pte.ts';
 import { Cause } from '../src/arch/traps.ts';
 import type { Machine } from '../src/machine/machine.ts';
+import { BlockExit, BS } from '../src/machine/blocks.ts';
 import { bare, bareAsm, ins, runToStop } from './cpu-helpers.ts';
 
 const MODES = [
@@ -368,6 +369,25 @@ describe('the fast loop', () => {
     for (const d of INSTRUCTIONS) expect(Op[d.mnemonic.toUpperCase() as keyof typeof Op]).toBe(d.opcode);
     // The loop's page arithmetic is written as `>>> 12` and `& 0xfff`.
     expect([PAGE_SHIFT, PAGE_MASK]).toEqual([12, 0xfff]);
+  });
+
+  it('reaches the block state at the indices of BS and reads block exits as BlockExit, in literals', () => {
+    const src = readFileSync(new URL('../src/machine/cpu.ts', import.meta.url), 'utf8');
+    const slot: Record<string, keyof typeof BS> = {
+      cyc: 'CYC', n: 'N', rN: 'RN', rT: 'RT', wN: 'WN', wT: 'WT', pc: 'PC', w: 'W',
+      evt: 'EVT', stop: 'STOP', rVpn: 'RVPN', rBase: 'RBASE', wVpn: 'WVPN', wBase: 'WBASE', kram: 'KRAM', kL: 'KL', kS: 'KS',
+    };
+    const uses = [
+      ...[...src.matchAll(/\bst\[(\d+)\] = (\w+);/g)].map((x) => [Number(x[1]), x[2]!] as const),
+      ...[...src.matchAll(/\b(\w+) = st\[(\d+)\]!;/g)].map((x) => [Number(x[2]), x[1]!] as const),
+    ];
+    expect(uses.length).toBeGreaterThan(25);
+    for (const [index, name] of uses) expect([name, index]).toEqual([name, BS[slot[name]!]]);
+    const exits = [...src.matchAll(/(\d+) \/\* (\w+) \*\//g)];
+    expect(exits.length).toBeGreaterThan(4);
+    for (const x of exits) expect([x[2], Number(x[1])]).toEqual([x[2], BlockExit[x[2] as keyof typeof BlockExit]]);
+    expect(src).toContain('(m.status & 2) === 0');
+    expect(Status.UM).toBe(2);
   });
 
   it('gives the same results as the reference on random straight-line ALU code', () => {

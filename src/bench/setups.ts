@@ -10,9 +10,11 @@
 //           host's caches miss too.
 //   stride  asm/bench/stride.s: one load per page over N pages (default 256) mapped onto
 //           min(N, 256) frames: with N above the TLB's reach, every load misses under LRU.
-//   faults  asm/kernel with asm/examples/integrity.s and few frames (default 8): nearly every
-//           page of its 1 MiB heap is evicted dirty and read back from swap, three times; the
-//           machine is booted again each time the program ends (about 850 faults per boot).
+//   faults  asm/kernel with asm/bench/faults.s and few frames (default 8): one word of each of
+//           64 heap pages in turn, checked and incremented, 40 rounds; nearly every visit faults
+//           (a dirty page out to swap, this one back in), about six user instructions per
+//           fault; the machine is booted again each time the program ends (about 2,900 faults
+//           per boot).
 //
 // Physical layout of the host-built machines (paging on): the loop's text at TEXT_PA, page
 // tables from TABLES_PA (one page per table, the root first: a one-level root is 4 MiB), the
@@ -44,7 +46,7 @@ export const BENCH_WORKLOAD_TEXT: Readonly<Record<BenchWorkload, string>> = {
   randc: 'random words, 64 MiB onto 256 KiB',
   rand: 'random words, 64 MiB onto 8 MiB',
   stride: 'one load per page over N pages',
-  faults: 'kernel + integrity.s, demand paging from disk',
+  faults: 'kernel + faults.s, demand paging from disk',
 };
 
 /** What the bench machines are built with (the CLI options). */
@@ -98,15 +100,15 @@ export function benchProgram(name: 'seq' | 'randc' | 'stride'): Executable {
   return exe;
 }
 
-/** asm/examples/integrity.s assembled (once per process). */
-export function integrityProgram(): Executable {
-  let exe = programs.get('integrity');
+/** asm/bench/faults.s (a user program for the kernel) assembled (once per process). */
+export function faultsProgram(): Executable {
+  let exe = programs.get('faults');
   if (exe === undefined) {
-    const file = path.join(asmDir(), 'examples', 'integrity.s');
+    const file = path.join(asmDir(), 'bench', 'faults.s');
     const r = assembleFile(file);
     if (r.exe === null) throw new Error(`${file} does not assemble:\n${r.diagnostics.map(formatDiagnostic).join('\n')}`);
     exe = r.exe;
-    programs.set('integrity', exe);
+    programs.set('faults', exe);
   }
   return exe;
 }
@@ -288,7 +290,7 @@ export class LoopTarget implements BenchTarget {
 }
 
 /**
- * The kernel running integrity.s with `setup.frames` user frames, booted again whenever the
+ * The kernel running faults.s with `setup.frames` user frames, booted again whenever the
  * program ends; the counters add up every boot. A run that does not end with every process
  * exiting 0 is an emulator or kernel bug and throws.
  */
@@ -300,10 +302,10 @@ export class FaultsTarget implements BenchTarget {
     this.machine = this.boot();
   }
   private boot(): Machine {
-    const exe = integrityProgram();
+    const exe = faultsProgram();
     const base = benchMachineConfig(this.setup, PAGE_SIZE);
     const cfg: MachineConfig = { ...base, disk: { blocks: 0, jitter: 0, errorRate: 0 } };
-    return bootKernel([{ path: 'integrity.s', exe }], { ...DEFAULT_KERNEL_OPTIONS, frames: this.setup.frames }, cfg, { consoleOut() {} }).machine;
+    return bootKernel([{ path: 'faults.s', exe }], { ...DEFAULT_KERNEL_OPTIONS, frames: this.setup.frames }, cfg, { consoleOut() {} }).machine;
   }
   run(n: number): void {
     let left = n;

@@ -82,7 +82,7 @@ export function registerBench(program: Command): void {
         '  randc   random words over 64 MiB mapped onto 256 KiB (a TLB miss almost every load)\n' +
         '  rand    random words over 64 MiB mapped onto 8 MiB (the host caches miss too)\n' +
         '  stride  one load per page over --stride-pages pages\n' +
-        '  faults  the kernel running integrity.s with --frames frames: demand paging from disk',
+        '  faults  the kernel running asm/bench/faults.s with --frames frames: a page fault every few instructions',
     )
     .option('--workload <names>', `comma list of ${BENCH_WORKLOADS.join(', ')}, or all (default: all)`, (t: string) => parseWorkloads(t).join(','))
     .option('--tlb <entries>', 'TLB entries (default: 64)', parseIntOption('--tlb', 1, 1 << 20))

@@ -11,7 +11,14 @@
 // - Each case either finishes the instruction and `continue`s, or — having changed nothing —
 //   `break`s out to the slow path (step.ts), which runs the whole instruction plainly: cache
 //   misses, misaligned addresses, devices, system instructions, illegal words, traps. Locals
-//   are written back to the Machine before that call and reloaded after it.
+//   are written back to the Machine before that call and reloaded after it (a new pass).
+// - Hot code runs as compiled blocks (blocks.ts): once a RAM page has run HOT_PAGE
+//   instructions here, each instruction address reached at the top of the loop is looked up
+//   in the page's block table and, if a block starts there, the block runs instead of the
+//   switch, with the same counts (it shares the pass's caches and counters through
+//   m.blockState). The switch runs whatever no block holds.
+// - In kernel mode the kernel segment is reached directly, without the caches: its loads and
+//   stores (kL/kS) and its fetches (the fetch cache switches page) never leave the pass.
 // - Three one-entry caches, fetch (f), data read (r) and data write (w): "virtual page vpn
 //   maps to RAM at base, and this access is allowed in the current mode". The slow path fills
 //   them after a successful translation (a store's only once the TLB entry has D) and drops
@@ -27,6 +34,7 @@
 //   compiles this loop with complete type feedback.
 
 import type { Machine } from './machine.ts';
+import { compileBlock, HOT_PAGE, type Block, type BlockPage } from './blocks.ts';
 import { boundarySlow, div, divu, invalidateCaches, mulh, mulhu, rem, remu, stepFetched, stepMemory, stepSlow, syncFast } from './step.ts';
 
 /**
@@ -45,15 +53,10 @@ export function execute(m: Machine, budget: number): void {
     if (m.stopInfo !== null) return;
   }
   const end = m.instret + budget;
+  // A pass returns when its (clamped) budget is used up or the machine stopped.
   for (;;) {
-    const slow = fastPass(m, end);
-    if (slow === SLOW_EVENT) boundarySlow(m);
-    else if (slow === SLOW_EXEC) stepFetched(m, m.ir);
-    else if (slow === SLOW_FETCH) stepSlow(m);
-    else if (slow === SLOW_MEMORY) stepMemory(m, m.ir);
-    else if (m.instret >= end) return;
-    else syncFast(m, 2 * (m.instret - 1));
-    if (m.stopInfo !== null) return;
+    if (fastPass(m, end) === SLOW_STOPPED || m.instret >= end) return;
+    syncFast(m, 2 * (m.instret - 1));
   }
 }
 
@@ -67,13 +70,16 @@ const SLOW_EXEC = 2;
 const SLOW_FETCH = 3;
 /** m.ir is a load or store whose page is not in the data caches (or that is misaligned). */
 const SLOW_MEMORY = 4;
+/** The machine stopped in a slow step the pass made. */
+const SLOW_STOPPED = 7;
 
 /**
- * One pass: fast instructions until one needs the slow path, an event is due or the budget
- * ends; then everything is written back to m (the word in hand in m.ir) and the reason is
- * returned. Nothing in the pass calls out, so V8 keeps the typed arrays' bounds and the cache
- * fields in registers; the cache fields are constants of the pass (only the slow path changes
- * them). A function of its own so that V8 compiles it with complete type feedback.
+ * The fast loop: fast instructions until one needs the slow path (then the slow path runs it,
+ * everything having been written back to m, and the loop starts a new pass from m's state),
+ * until the budget ends (SLOW_NONE) or the machine stops (SLOW_STOPPED). Within a pass
+ * nothing calls out except blocks, so V8 keeps the typed arrays' bounds and the cache fields
+ * in registers; the cache fields are constants of the pass (only the slow path changes them).
+ * A function of its own so that V8 compiles it with complete type feedback.
  *
  * Counters are int32 offsets from the pass's double bases (cycles = cBase + cyc, instret =
  * iBase + n), so the loop does int32 arithmetic; the limits are clamped to LIMIT, and reaching
@@ -97,437 +103,589 @@ function fastPass(m: Machine, end: number): number {
   const cTaken = (cls.branch + m.timing.branchTaken) | 0;
   const cJump = cls.jump | 0;
   const cSystem = cls.system | 0;
-  const cBase = +m.cycles;
-  const iBase = +m.instret;
-  const evt = rel(m.nextEvent - cBase);
-  const stop = rel(end - iBase);
-  const fVpn = m.fVpn | 0;
-  const fBase = m.fBase | 0;
-  const rVpn = m.rVpn | 0;
-  const rBase = m.rBase | 0;
-  const wVpn = m.wVpn | 0;
-  const wBase = m.wBase | 0;
-  let pc = m.pc | 0;
-  let cyc = 0;
-  let n = 0;
-  let rN = 0;
-  let rT = 0;
-  let wN = 0;
-  let wT = 0;
-  let w = 0;
-  let slow = SLOW_NONE;
+  for (;;) {
+    const cBase = +m.cycles;
+    const iBase = +m.instret;
+    const evt = rel(m.nextEvent - cBase);
+    const stop = rel(end - iBase);
+    // Kernel mode: the kernel segment is reached directly (PA = va - 0x80000000), not through
+    // the caches: kram = the RAM size (0 in user mode, so that the test never passes). Such
+    // loads and stores are counted in kL/kS; a fetch from another kernel-segment page switches
+    // the fetch cache to it, unless the pass began with a TLB page there (its uses are TLB hits).
+    const kram = (m.status & 2) === 0 ? m.ramBytes | 0 : 0; // 2: STATUS.UM
+    const kFetch = kram !== 0 && !m.fTlb;
+    let fVpn = m.fVpn | 0;
+    let fBase = m.fBase | 0;
+    let kL = 0;
+    let kS = 0;
+    const rVpn = m.rVpn | 0;
+    const rBase = m.rBase | 0;
+    const wVpn = m.wVpn | 0;
+    const wBase = m.wBase | 0;
+    // Blocks (blocks.ts) share the pass's limits and caches through st, at the indices of
+    // blocks.ts's BS (literals here, checked by test/cpu.test.ts), and return BlockExit codes.
+    const useBlocks = m.blocks;
+    const code = m.code;
+    const heat = m.heat;
+    const st = m.blockState;
+    st[8] = evt;
+    st[9] = stop;
+    st[10] = rVpn;
+    st[11] = rBase;
+    st[12] = wVpn;
+    st[13] = wBase;
+    st[14] = kram;
+    let pc = m.pc | 0;
+    let cyc = 0;
+    let n = 0;
+    let rN = 0;
+    let rT = 0;
+    let wN = 0;
+    let wT = 0;
+    let w = 0;
+    let slow = SLOW_NONE;
 
-  pass: for (;;) {
-    if (cyc >= evt) {
-      slow = SLOW_EVENT;
-      break;
-    }
-    if (n >= stop) {
-      slow = SLOW_NONE;
-      break;
-    }
-    mem32[R] = 0;
-    if (pc >>> 12 !== fVpn) {
-      slow = SLOW_FETCH;
-      break;
-    }
-    w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
-    switch (w & 0xff) {
-      case 0x01: // add
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x02: // sub
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] - mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x03: // and
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x04: // or
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x05: // xor
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x06: // sll
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x07: // srl
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x08: // sra
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> mem32[R + ((w >>> 16) & 15)];
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x09: // slt
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < mem32[R + ((w >>> 16) & 15)] ? 1 : 0;
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x0a: // sltu
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < mem32[R + ((w >>> 16) & 15)] >>> 0 ? 1 : 0;
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x0b: // mul
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = Math.imul(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-        cyc += cMul;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x0c: // mulh
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mulh(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-        cyc += cMul;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x0d: // mulhu
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = mulhu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-        cyc += cMul;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x0e: // div
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = div(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-        cyc += cDiv;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x0f: // divu
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = divu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-        cyc += cDiv;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x10: // rem
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = rem(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-        cyc += cDiv;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x11: // remu
-        if (w >>> 20 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = remu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-        cyc += cDiv;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x18: // addi
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + (w >> 16);
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x19: // andi
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & (w >>> 16);
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x1a: // ori
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | (w >>> 16);
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x1b: // xori
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ (w >>> 16);
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x1c: // slli
-        if (w >>> 21 !== 0) break; // shift amount above 31
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << (w >>> 16);
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x1d: // srli
-        if (w >>> 21 !== 0) break; // shift amount above 31
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> (w >>> 16);
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x1e: // srai
-        if (w >>> 21 !== 0) break; // shift amount above 31
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> (w >>> 16);
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x1f: // slti
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < w >> 16 ? 1 : 0;
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x20: // sltiu
-        mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x21: // lui
-        if ((w & 0xf000) !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = (w >>> 16) << 16;
-        cyc += cAlu;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      case 0x28: { // lw
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === rVpn && (a & 3) === 0) {
-          mem32[R + ((w >>> 8) & 15)] = mem32[(rBase | (a & 0xfff)) >> 2];
-          rN++;
-          rT = n;
-          cyc += cLoad;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x29: { // lh
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === rVpn && (a & 1) === 0) {
-          mem32[R + ((w >>> 8) & 15)] = mem16s[(rBase | (a & 0xfff)) >> 1];
-          rN++;
-          rT = n;
-          cyc += cLoad;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x2a: { // lhu
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === rVpn && (a & 1) === 0) {
-          mem32[R + ((w >>> 8) & 15)] = mem16[(rBase | (a & 0xfff)) >> 1];
-          rN++;
-          rT = n;
-          cyc += cLoad;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x2b: { // lb
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === rVpn) {
-          mem32[R + ((w >>> 8) & 15)] = mem8s[rBase | (a & 0xfff)];
-          rN++;
-          rT = n;
-          cyc += cLoad;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x2c: { // lbu
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === rVpn) {
-          mem32[R + ((w >>> 8) & 15)] = mem8[rBase | (a & 0xfff)];
-          rN++;
-          rT = n;
-          cyc += cLoad;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x30: { // sw
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === wVpn && (a & 3) === 0) {
-          mem32[(wBase | (a & 0xfff)) >> 2] = mem32[R + ((w >>> 8) & 15)];
-          wN++;
-          wT = n;
-          cyc += cStore;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x31: { // sh
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === wVpn && (a & 1) === 0) {
-          mem16[(wBase | (a & 0xfff)) >> 1] = mem32[R + ((w >>> 8) & 15)];
-          wN++;
-          wT = n;
-          cyc += cStore;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x32: { // sb
-        const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if (a >>> 12 === wVpn) {
-          mem8[wBase | (a & 0xfff)] = mem32[R + ((w >>> 8) & 15)];
-          wN++;
-          wT = n;
-          cyc += cStore;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        }
-        slow = SLOW_MEMORY;
-        break pass;
-      }
-      case 0x38: // beq
-        if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
-          pc = (pc + ((w >> 16) << 2)) | 0;
-          cyc += cTaken;
-        } else {
-          pc = (pc + 4) | 0;
-          cyc += cBranch;
-        }
-        n++;
-        continue;
-      case 0x39: // bne
-        if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
-          pc = (pc + ((w >> 16) << 2)) | 0;
-          cyc += cTaken;
-        } else {
-          pc = (pc + 4) | 0;
-          cyc += cBranch;
-        }
-        n++;
-        continue;
-      case 0x3a: // blt
-        if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
-          pc = (pc + ((w >> 16) << 2)) | 0;
-          cyc += cTaken;
-        } else {
-          pc = (pc + 4) | 0;
-          cyc += cBranch;
-        }
-        n++;
-        continue;
-      case 0x3b: // bge
-        if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
-          pc = (pc + ((w >> 16) << 2)) | 0;
-          cyc += cTaken;
-        } else {
-          pc = (pc + 4) | 0;
-          cyc += cBranch;
-        }
-        n++;
-        continue;
-      case 0x3c: // bltu
-        if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
-          pc = (pc + ((w >> 16) << 2)) | 0;
-          cyc += cTaken;
-        } else {
-          pc = (pc + 4) | 0;
-          cyc += cBranch;
-        }
-        n++;
-        continue;
-      case 0x3d: // bgeu
-        if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
-          pc = (pc + ((w >> 16) << 2)) | 0;
-          cyc += cTaken;
-        } else {
-          pc = (pc + 4) | 0;
-          cyc += cBranch;
-        }
-        n++;
-        continue;
-      case 0x40: // jal
-        mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
-        pc = (pc + ((w >> 12) << 2)) | 0;
-        cyc += cJump;
-        n++;
-        continue;
-      case 0x41: { // jalr
-        const t = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-        if ((t & 3) !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
-        pc = t;
-        cyc += cJump;
-        n++;
-        continue;
-      }
-      case 0x51: // rdcycle
-        if (w >>> 12 !== 0) break;
-        mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
-        cyc += cSystem;
-        n++;
-        pc = (pc + 4) | 0;
-        continue;
-      default:
+    pass: for (;;) {
+      if (cyc >= evt) {
+        slow = SLOW_EVENT;
         break;
+      }
+      if (n >= stop) {
+        slow = SLOW_NONE;
+        break;
+      }
+      mem32[R] = 0;
+      if (pc >>> 12 !== fVpn) {
+        if (kFetch && pc < 0 && (pc & 0x7fffffff) < kram) {
+          fVpn = pc >>> 12;
+          fBase = pc & 0x7ffff000;
+          continue;
+        }
+        slow = SLOW_FETCH;
+        break;
+      }
+      if (useBlocks) {
+        const pa = fBase | (pc & 0xfff);
+        const page = code[pa >>> 12];
+        if (page !== undefined) {
+          let blk = page[(pa >>> 2) & 1023];
+          if (blk === undefined) blk = translateAt(m, page, pa);
+          if (blk !== null) {
+            st[0] = cyc;
+            st[1] = n;
+            st[2] = rN;
+            st[3] = rT;
+            st[4] = wN;
+            st[5] = wT;
+            st[6] = pc;
+            st[15] = kL;
+            st[16] = kS;
+            const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R);
+            if (why === 0 /* DONE */ || why === 4 /* SLOW_MEMORY */ || why === 2 /* SLOW_EXEC */) {
+              cyc = st[0]!;
+              n = st[1]!;
+              rN = st[2]!;
+              rT = st[3]!;
+              wN = st[4]!;
+              wT = st[5]!;
+              pc = st[6]!;
+              kL = st[15]!;
+              kS = st[16]!;
+              if (why === 0 /* DONE */) continue;
+              w = st[7]!;
+              slow = why;
+              break;
+            }
+            // STALE or NOT_ENTERED: nothing ran; this instruction runs below.
+            if (why === 5 /* STALE */) page[(pa >>> 2) & 1023] = undefined;
+          }
+        } else if (++heat[pa >>> 12]! >= HOT_PAGE) warmPage(m, pa);
+      }
+      w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
+      switch (w & 0xff) {
+        case 0x01: // add
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x02: // sub
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] - mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x03: // and
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x04: // or
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x05: // xor
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x06: // sll
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x07: // srl
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x08: // sra
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> mem32[R + ((w >>> 16) & 15)];
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x09: // slt
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < mem32[R + ((w >>> 16) & 15)] ? 1 : 0;
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x0a: // sltu
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < mem32[R + ((w >>> 16) & 15)] >>> 0 ? 1 : 0;
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x0b: // mul
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = Math.imul(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+          cyc += cMul;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x0c: // mulh
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mulh(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+          cyc += cMul;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x0d: // mulhu
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = mulhu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+          cyc += cMul;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x0e: // div
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = div(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+          cyc += cDiv;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x0f: // divu
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = divu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+          cyc += cDiv;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x10: // rem
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = rem(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+          cyc += cDiv;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x11: // remu
+          if (w >>> 20 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = remu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+          cyc += cDiv;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x18: // addi
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + (w >> 16);
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x19: // andi
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & (w >>> 16);
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x1a: // ori
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | (w >>> 16);
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x1b: // xori
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ (w >>> 16);
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x1c: // slli
+          if (w >>> 21 !== 0) break; // shift amount above 31
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << (w >>> 16);
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x1d: // srli
+          if (w >>> 21 !== 0) break; // shift amount above 31
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> (w >>> 16);
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x1e: // srai
+          if (w >>> 21 !== 0) break; // shift amount above 31
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> (w >>> 16);
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x1f: // slti
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < w >> 16 ? 1 : 0;
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x20: // sltiu
+          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x21: // lui
+          if ((w & 0xf000) !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = (w >>> 16) << 16;
+          cyc += cAlu;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        case 0x28: { // lw
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === rVpn && (a & 3) === 0) {
+            mem32[R + ((w >>> 8) & 15)] = mem32[(rBase | (a & 0xfff)) >> 2];
+            rN++;
+            rT = n;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
+            mem32[R + ((w >>> 8) & 15)] = mem32[(a & 0x7fffffff) >> 2];
+            kL++;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x29: { // lh
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === rVpn && (a & 1) === 0) {
+            mem32[R + ((w >>> 8) & 15)] = mem16s[(rBase | (a & 0xfff)) >> 1];
+            rN++;
+            rT = n;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+            mem32[R + ((w >>> 8) & 15)] = mem16s[(a & 0x7fffffff) >> 1];
+            kL++;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x2a: { // lhu
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === rVpn && (a & 1) === 0) {
+            mem32[R + ((w >>> 8) & 15)] = mem16[(rBase | (a & 0xfff)) >> 1];
+            rN++;
+            rT = n;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+            mem32[R + ((w >>> 8) & 15)] = mem16[(a & 0x7fffffff) >> 1];
+            kL++;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x2b: { // lb
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === rVpn) {
+            mem32[R + ((w >>> 8) & 15)] = mem8s[rBase | (a & 0xfff)];
+            rN++;
+            rT = n;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram) {
+            mem32[R + ((w >>> 8) & 15)] = mem8s[(a & 0x7fffffff)];
+            kL++;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x2c: { // lbu
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === rVpn) {
+            mem32[R + ((w >>> 8) & 15)] = mem8[rBase | (a & 0xfff)];
+            rN++;
+            rT = n;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram) {
+            mem32[R + ((w >>> 8) & 15)] = mem8[(a & 0x7fffffff)];
+            kL++;
+            cyc += cLoad;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x30: { // sw
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === wVpn && (a & 3) === 0) {
+            mem32[(wBase | (a & 0xfff)) >> 2] = mem32[R + ((w >>> 8) & 15)];
+            wN++;
+            wT = n;
+            cyc += cStore;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
+            mem32[(a & 0x7fffffff) >> 2] = mem32[R + ((w >>> 8) & 15)];
+            kS++;
+            cyc += cStore;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x31: { // sh
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === wVpn && (a & 1) === 0) {
+            mem16[(wBase | (a & 0xfff)) >> 1] = mem32[R + ((w >>> 8) & 15)];
+            wN++;
+            wT = n;
+            cyc += cStore;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+            mem16[(a & 0x7fffffff) >> 1] = mem32[R + ((w >>> 8) & 15)];
+            kS++;
+            cyc += cStore;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x32: { // sb
+          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if (a >>> 12 === wVpn) {
+            mem8[wBase | (a & 0xfff)] = mem32[R + ((w >>> 8) & 15)];
+            wN++;
+            wT = n;
+            cyc += cStore;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          if (a < 0 && (a & 0x7fffffff) < kram) {
+            mem8[(a & 0x7fffffff)] = mem32[R + ((w >>> 8) & 15)];
+            kS++;
+            cyc += cStore;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          }
+          slow = SLOW_MEMORY;
+          break pass;
+        }
+        case 0x38: // beq
+          if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
+            pc = (pc + ((w >> 16) << 2)) | 0;
+            cyc += cTaken;
+          } else {
+            pc = (pc + 4) | 0;
+            cyc += cBranch;
+          }
+          n++;
+          continue;
+        case 0x39: // bne
+          if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
+            pc = (pc + ((w >> 16) << 2)) | 0;
+            cyc += cTaken;
+          } else {
+            pc = (pc + 4) | 0;
+            cyc += cBranch;
+          }
+          n++;
+          continue;
+        case 0x3a: // blt
+          if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
+            pc = (pc + ((w >> 16) << 2)) | 0;
+            cyc += cTaken;
+          } else {
+            pc = (pc + 4) | 0;
+            cyc += cBranch;
+          }
+          n++;
+          continue;
+        case 0x3b: // bge
+          if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
+            pc = (pc + ((w >> 16) << 2)) | 0;
+            cyc += cTaken;
+          } else {
+            pc = (pc + 4) | 0;
+            cyc += cBranch;
+          }
+          n++;
+          continue;
+        case 0x3c: // bltu
+          if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
+            pc = (pc + ((w >> 16) << 2)) | 0;
+            cyc += cTaken;
+          } else {
+            pc = (pc + 4) | 0;
+            cyc += cBranch;
+          }
+          n++;
+          continue;
+        case 0x3d: // bgeu
+          if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
+            pc = (pc + ((w >> 16) << 2)) | 0;
+            cyc += cTaken;
+          } else {
+            pc = (pc + 4) | 0;
+            cyc += cBranch;
+          }
+          n++;
+          continue;
+        case 0x40: // jal
+          mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
+          pc = (pc + ((w >> 12) << 2)) | 0;
+          cyc += cJump;
+          n++;
+          continue;
+        case 0x41: { // jalr
+          const t = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+          if ((t & 3) !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
+          pc = t;
+          cyc += cJump;
+          n++;
+          continue;
+        }
+        case 0x51: // rdcycle
+          if (w >>> 12 !== 0) break;
+          mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
+          cyc += cSystem;
+          n++;
+          pc = (pc + 4) | 0;
+          continue;
+        default:
+          break;
+      }
+      slow = SLOW_EXEC;
+      break;
     }
-    slow = SLOW_EXEC;
-    break;
-  }
 
-  m.pc = pc >>> 0;
-  m.cycles = cBase + cyc;
-  m.instret = iBase + n;
-  m.ir = w;
-  // Every fetch from the cache either retired (n) or is the word in hand (slow 2 or 4).
-  m.fN = n + (slow === SLOW_EXEC || slow === SLOW_MEMORY ? 1 : 0);
-  m.rN = rN;
-  m.rT = iBase + rT;
-  m.wN = wN;
-  m.wT = iBase + wT;
-  return slow;
+    m.pc = pc >>> 0;
+    m.cycles = cBase + cyc;
+    m.instret = iBase + n;
+    m.ir = w;
+    // Every fetch from the cache either retired (n) or is the word in hand (slow 2 or 4).
+    m.fN = n + (slow === SLOW_EXEC || slow === SLOW_MEMORY ? 1 : 0);
+    m.rN = rN;
+    m.rT = iBase + rT;
+    m.wN = wN;
+    m.wT = iBase + wT;
+    m.fVpn = fVpn;
+    m.fBase = fBase;
+    m.loads += kL;
+    m.stores += kS;
+    // A load, store or system instruction the loop could not finish: the slow path runs it,
+    // and a new pass starts from the state it leaves (read at the top), unless the machine stopped.
+    if (slow === SLOW_EXEC) stepFetched(m, w);
+    else if (slow === SLOW_MEMORY) stepMemory(m, w);
+    else if (slow === SLOW_EVENT) boundarySlow(m);
+    else if (slow === SLOW_FETCH) stepSlow(m);
+    else return slow;
+    if (m.stopInfo !== null) return SLOW_STOPPED;
+  }
+}
+
+/** A page has run HOT_PAGE instructions in the plain loop: its blocks are compiled from now on. */
+function warmPage(m: Machine, pa: number): void {
+  m.code[pa >>> 12] = new Array<Block | null | undefined>(1024).fill(undefined);
+}
+
+/** Compile the block at pa into its page's table (null: none can start there). */
+function translateAt(m: Machine, page: BlockPage, pa: number): Block | null {
+  const blk = compileBlock(m.mem32, pa, m.blockCosts);
+  page[(pa >>> 2) & 1023] = blk;
+  return blk;
 }
 
 /** The loop's limits as int32 offsets: clamped to LIMIT above, -1 for "now" or in the past. */

@@ -18,6 +18,7 @@ import { DEFAULT_TIMING, type Timing } from '../arch/timing.ts';
 import { Cause, causeText } from '../arch/traps.ts';
 import type { Executable } from '../exe/types.ts';
 import { UserError } from '../util/errors.ts';
+import { BS, type BlockCosts, type BlockPage } from './blocks.ts';
 import { execute } from './cpu.ts';
 import { ConsoleDevice } from './devices/console.ts';
 import type { Device, DeviceHost } from './devices/device.ts';
@@ -173,16 +174,27 @@ export class Machine {
   /** Run every instruction through the plain slow path with no caches (the reference model). */
   readonly reference: boolean;
 
+  // Basic-block translation (blocks.ts): hot pages' code as compiled functions.
+  /** Translate hot code into blocks (off: the fast loop runs every instruction itself). */
+  blocks: boolean;
+  /** Per RAM page: its blocks by word (null: no block starts there), or undefined while cold. */
+  readonly code: (BlockPage | undefined)[];
+  /** Per RAM page: instructions the fast loop ran there while it was cold. */
+  readonly heat: Int32Array;
+  readonly blockState = new Int32Array(BS.SIZE);
+  readonly blockCosts: BlockCosts;
+
   /** Cycles by instruction class, indexed by opcode (illegal opcodes cost a system instruction). */
   readonly classCost = new Int32Array(256);
 
-  constructor(cfg: MachineConfig, io: MachineIo, opts: { reference?: boolean } = {}) {
+  constructor(cfg: MachineConfig, io: MachineIo, opts: { reference?: boolean; blocks?: boolean } = {}) {
     if (cfg.ramBytes <= 0 || cfg.ramBytes % PAGE_SIZE !== 0 || cfg.ramBytes > DEVICE_BASE_PA)
       throw new UserError(`RAM size must be a multiple of ${PAGE_SIZE} bytes, at most 0x${DEVICE_BASE_PA.toString(16)} (got ${cfg.ramBytes})`);
     this.cfg = cfg;
     this.io = io;
     this.timing = cfg.timing;
     this.reference = opts.reference === true;
+    this.blocks = opts.blocks !== false && !this.reference;
     this.ramBytes = cfg.ramBytes;
     this.ram = new ArrayBuffer(cfg.ramBytes + 64);
     this.mem8 = new Uint8Array(this.ram, 0, cfg.ramBytes);
@@ -192,11 +204,18 @@ export class Machine {
     this.mem32 = new Int32Array(this.ram, 0, cfg.ramBytes / 4);
     this.cpu32 = new Int32Array(this.ram);
     this.regs = new Int32Array(this.ram, cfg.ramBytes, 16);
+    this.code = new Array<BlockPage | undefined>(cfg.ramBytes / PAGE_SIZE).fill(undefined);
+    this.heat = new Int32Array(cfg.ramBytes / PAGE_SIZE);
     this.mmu = new Mmu(this.mem32, { geometry: cfg.geometry, tlb: cfg.tlb, split: cfg.tlbSplit, checkTlb: cfg.checkTlb });
     this.mmucfg = encodeMmuCfg(cfg.geometry);
 
     this.classCost.fill(cfg.timing.classes.system);
     for (const d of INSTRUCTIONS) this.classCost[d.opcode] = cfg.timing.classes[d.cycles];
+    const cls = cfg.timing.classes;
+    this.blockCosts = {
+      alu: cls.alu, mul: cls.mul, div: cls.div, load: cls.load, store: cls.store,
+      branch: cls.branch, taken: cls.branch + cfg.timing.branchTaken, jump: cls.jump,
+    };
 
     const self = this;
     const host: DeviceHost = {

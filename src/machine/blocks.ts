@@ -1,0 +1,367 @@
+// Basic-block translation: hot straight-line code becomes a JavaScript function, which V8 then
+// compiles to machine code with the emulated registers in host registers.
+//
+// Contract (cpu.ts calls these from its hot loop; the counts stay exactly those of the
+// instruction-at-a-time loop, and test/machine-diff.test.ts and test/blocks.test.ts compare):
+// - A block starts at a physical word and runs the instructions after it in the same 4 KiB page,
+//   up to and including the first jump (jal, jalr), stopping before anything the fast loop does
+//   not finish itself (system instructions, rdcycle, illegal words) and after MAX_LEN words.
+//   A conditional branch is a side exit: taken, the block ends there; not taken, it goes on.
+// - It is keyed by physical address and checks its own words on entry (STALE if any changed),
+//   so code rewritten by a store, a disk DMA or the host is never run stale. A block's own
+//   page is never written through the block's store cache (those stores leave the block).
+// - It is entered only if every instruction in it would pass the loop's boundary check: the
+//   cycle count before its last instruction stays below the next event, and the instruction
+//   budget holds all of it (else NOT_ENTERED, and the loop runs one instruction itself).
+// - A branch or jump back to its own first word loops inside the function while that still holds.
+// - It uses the pass's translation caches (passed in BlockState) and counts their uses like
+//   the loop does (rN/rT, wN/wT); a load or store the caches cannot serve, a misaligned one,
+//   or a jalr to a misaligned target ends it with the word in hand (SLOW_MEMORY / SLOW_EXEC),
+//   the instructions before it retired.
+// - Everything a block needs is in its arguments and its literals (word values, physical word
+//   indices, cycle costs), so one compiled function serves every machine with the same timing
+//   and code at the same physical address (the kernel in every test machine, for instance).
+//
+// Block state (an Int32Array per machine, `m.blockState`), indices BS.*: the loop writes the
+// counters before a call and reads them back after it; the pass constants (event, budget,
+// caches) are written once per pass.
+
+import { Op } from '../arch/isa.ts';
+import { div, divu, mulh, mulhu, rem, remu } from './step.ts';
+
+export const BS = {
+  /** In/out: cycles and instructions since the pass began (int32 offsets, as in cpu.ts). */
+  CYC: 0,
+  N: 1,
+  /** In/out: uses of the read and write caches, and the n of the last one. */
+  RN: 2,
+  RT: 3,
+  WN: 4,
+  WT: 5,
+  /** In/out: the virtual pc (the block's first word on entry, the next instruction on exit). */
+  PC: 6,
+  /** Out: the word in hand on a SLOW_* exit. */
+  W: 7,
+  /** Pass constants: the event and budget limits, and the data caches. */
+  EVT: 8,
+  STOP: 9,
+  RVPN: 10,
+  RBASE: 11,
+  WVPN: 12,
+  WBASE: 13,
+  /** Pass constant: the RAM size in kernel mode (the kernel segment is reached directly), else 0. */
+  KRAM: 14,
+  /** In/out: direct kernel-segment loads and stores. */
+  KL: 15,
+  KS: 16,
+  SIZE: 20,
+} as const;
+
+/** What a block returns: DONE (ran, pc is the next instruction), or why it stopped early. */
+export const BlockExit = {
+  DONE: 0,
+  /** Values shared with cpu.ts's SLOW_* reasons. */
+  SLOW_EXEC: 2,
+  SLOW_MEMORY: 4,
+  /** Its words changed since it was compiled: nothing ran. */
+  STALE: 5,
+  /** The event or budget limit falls inside it: nothing ran. */
+  NOT_ENTERED: 6,
+} as const;
+
+export type Block = (
+  st: Int32Array,
+  mem32: Int32Array,
+  mem16: Uint16Array,
+  mem16s: Int16Array,
+  mem8: Uint8Array,
+  mem8s: Int8Array,
+  R: number,
+) => number;
+
+/** A hot page's blocks by word index within the page (undefined: not compiled yet). */
+export type BlockPage = (Block | null | undefined)[];
+
+/** Class costs a block needs, by what the loop calls them (cycles per instruction). */
+export interface BlockCosts {
+  alu: number;
+  mul: number;
+  div: number;
+  load: number;
+  store: number;
+  branch: number;
+  /** branch + branchTaken */
+  taken: number;
+  jump: number;
+}
+
+const MAX_LEN = 48;
+
+/** Instructions a page must run in the plain loop before its blocks are compiled. */
+export const HOT_PAGE = 256;
+
+// ---- what the translator knows of each opcode -------------------------------------------------
+
+/** R-format ALU ops: the expression for rd from x (rs1) and y (rs2). */
+const R_OPS: Record<number, [string, 'alu' | 'mul' | 'div']> = {
+  [Op.ADD]: ['(x + y) | 0', 'alu'],
+  [Op.SUB]: ['(x - y) | 0', 'alu'],
+  [Op.AND]: ['x & y', 'alu'],
+  [Op.OR]: ['x | y', 'alu'],
+  [Op.XOR]: ['x ^ y', 'alu'],
+  [Op.SLL]: ['x << y', 'alu'],
+  [Op.SRL]: ['(x >>> y) | 0', 'alu'],
+  [Op.SRA]: ['x >> y', 'alu'],
+  [Op.SLT]: ['x < y ? 1 : 0', 'alu'],
+  [Op.SLTU]: ['x >>> 0 < y >>> 0 ? 1 : 0', 'alu'],
+  [Op.MUL]: ['Math.imul(x, y)', 'mul'],
+  [Op.MULH]: ['mulh(x, y)', 'mul'],
+  [Op.MULHU]: ['mulhu(x, y)', 'mul'],
+  [Op.DIV]: ['div(x, y)', 'div'],
+  [Op.DIVU]: ['divu(x, y)', 'div'],
+  [Op.REM]: ['rem(x, y)', 'div'],
+  [Op.REMU]: ['remu(x, y)', 'div'],
+};
+
+/** I-format ops: the expression for rd from x (rs1), s (the sign-extended imm) and u (zero-extended). */
+const I_OPS: Record<number, string> = {
+  [Op.ADDI]: '(x + s) | 0',
+  [Op.ANDI]: 'x & u',
+  [Op.ORI]: 'x | u',
+  [Op.XORI]: 'x ^ u',
+  [Op.SLLI]: 'x << u',
+  [Op.SRLI]: '(x >>> u) | 0',
+  [Op.SRAI]: 'x >> u',
+  [Op.SLTI]: 'x < s ? 1 : 0',
+  [Op.SLTIU]: 'x >>> 0 < s >>> 0 ? 1 : 0',
+};
+const SHIFT_IMM = new Set<number>([Op.SLLI, Op.SRLI, Op.SRAI]);
+
+/** Loads and stores: the array, the index shift, and the alignment mask. */
+const MEM_OPS: Record<number, [string, number, number]> = {
+  [Op.LW]: ['mem32', 2, 3],
+  [Op.LH]: ['mem16s', 1, 1],
+  [Op.LHU]: ['mem16', 1, 1],
+  [Op.LB]: ['mem8s', 0, 0],
+  [Op.LBU]: ['mem8', 0, 0],
+  [Op.SW]: ['mem32', 2, 3],
+  [Op.SH]: ['mem16', 1, 1],
+  [Op.SB]: ['mem8', 0, 0],
+};
+
+/** Branch conditions on p (rs1) and q (rs2). */
+const B_OPS: Record<number, string> = {
+  [Op.BEQ]: 'p === q',
+  [Op.BNE]: 'p !== q',
+  [Op.BLT]: 'p < q',
+  [Op.BGE]: 'p >= q',
+  [Op.BLTU]: 'p >>> 0 < q >>> 0',
+  [Op.BGEU]: 'p >>> 0 >= q >>> 0',
+};
+
+/** NONE: not in a block; STRAIGHT: goes on; BRANCH: a side exit; END: ends the block. */
+const Kind = { NONE: 0, STRAIGHT: 1, BRANCH: 2, END: 3 } as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** Whether a block may hold w, and whether it ends the block. Legality as the fast loop checks it. */
+function kindOf(w: number): Kind {
+  const op = w & 0xff;
+  if (op in R_OPS) return w >>> 20 === 0 ? Kind.STRAIGHT : Kind.NONE;
+  if (op in I_OPS) return SHIFT_IMM.has(op) && w >>> 21 !== 0 ? Kind.NONE : Kind.STRAIGHT;
+  if (op === Op.LUI) return (w & 0xf000) === 0 ? Kind.STRAIGHT : Kind.NONE;
+  if (op in MEM_OPS) return Kind.STRAIGHT;
+  if (op in B_OPS) return Kind.BRANCH;
+  if (op === Op.JAL || op === Op.JALR) return Kind.END;
+  return Kind.NONE;
+}
+
+// ---- translation ------------------------------------------------------------------------------
+
+const HELPERS = { div, divu, rem, remu, mulh, mulhu };
+/** Compiled functions by source text, shared by every machine (bounded: cleared when full). */
+const compiled = new Map<string, Block>();
+const MAX_COMPILED = 50_000;
+
+/** The words of the block starting at physical word index pw (they all lie in pw's page). */
+function blockWords(mem32: Int32Array, pw: number): number[] {
+  const words: number[] = [];
+  const pageEnd = (pw | 1023) + 1;
+  for (let i = pw; i < pageEnd && words.length < MAX_LEN; i++) {
+    const w = mem32[i]!;
+    const k = kindOf(w);
+    if (k === Kind.NONE) break;
+    words.push(w);
+    if (k === Kind.END) break;
+  }
+  return words;
+}
+
+/** The block starting at physical byte address pa, or null when its first word cannot start one. */
+export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts): Block | null {
+  const pw = pa >>> 2;
+  const words = blockWords(mem32, pw);
+  if (words.length === 0) return null;
+  // The key names everything the source depends on, and is cheaper to build than the source.
+  const key = `${pw} ${words.join(' ')} ${costs.alu} ${costs.mul} ${costs.div} ${costs.load} ${costs.store} ${costs.branch} ${costs.taken} ${costs.jump}`;
+  let fn = compiled.get(key);
+  if (fn === undefined) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    const src = blockSource(words, pw, costs);
+    fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu } = H;\nreturn ${src};`)(HELPERS) as Block;
+    compiled.set(key, fn);
+  }
+  return fn;
+}
+
+/** The JavaScript of one block (exported for tests and for reading). */
+export function blockSource(words: readonly number[], pw: number, costs: BlockCosts): string {
+  const len = words.length;
+  const cost = words.map((w) => costOf(w, costs));
+  // before[k]: cycles of instructions 0..k-1 (all fixed: only the last one can be a branch).
+  const before: number[] = [0];
+  for (let k = 0; k < len; k++) before.push(before[k]! + cost[k]!);
+  const pre = before[len - 1]!;
+
+  const regs = new Set<number>();
+  const written = new Set<number>();
+  let loads = false;
+  let stores = false;
+  for (const w of words) {
+    const op = w & 0xff;
+    const a = (w >>> 8) & 15;
+    const b = (w >>> 12) & 15;
+    const c = (w >>> 16) & 15;
+    if (op in R_OPS) use(b, c), def(a);
+    else if (op in I_OPS) use(b), def(a);
+    else if (op === Op.LUI) def(a);
+    else if (op in MEM_OPS) {
+      if (op >= Op.SW) (use(a, b), (stores = true));
+      else (use(b), def(a), (loads = true));
+    } else if (op in B_OPS) use(a, b);
+    else if (op === Op.JAL) def(a);
+    else if (op === Op.JALR) use(b), def(a);
+  }
+  function use(...rs: number[]): void {
+    for (const r of rs) if (r !== 0) regs.add(r);
+  }
+  function def(r: number): void {
+    if (r !== 0) (regs.add(r), written.add(r));
+  }
+  const reg = (r: number): string => (r === 0 ? '0' : `x${r}`);
+
+  const last = words[len - 1]!;
+  const lastOp = last & 0xff;
+  // A branch or jal back to the first word: the block loops inside the function.
+  const selfLoop =
+    words.some((w, k) => (w & 0xff) in B_OPS && w >> 16 === -k) || (lastOp === Op.JAL && last >> 12 === -(len - 1));
+
+  const out: string[] = [];
+  const line = (s: string): void => void out.push(s);
+  /** Leave after k instructions retired, with pc at instruction k (or `pc`), returning why. */
+  const exit = (k: number, why: number, pc = `(pc0 + ${4 * k}) | 0`, extraCycles = 0, w?: number): string => {
+    const parts = [...written].map((r) => `mem32[R + ${r}] = x${r};`);
+    parts.push(`st[${BS.CYC}] = cyc + ${before[k]! + extraCycles};`, `st[${BS.N}] = n + ${k};`);
+    if (loads) parts.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`, `st[${BS.KL}] = kL;`);
+    if (stores) parts.push(`st[${BS.WN}] = wN;`, `st[${BS.WT}] = wT;`, `st[${BS.KS}] = kS;`);
+    parts.push(`st[${BS.PC}] = ${pc};`);
+    if (w !== undefined) parts.push(`st[${BS.W}] = ${w | 0};`);
+    parts.push(`return ${why};`);
+    return parts.join(' ');
+  };
+
+  line(`function block_${pw.toString(16)}(st, mem32, mem16, mem16s, mem8, mem8s, R) {`);
+  line(`  if (${words.map((w, k) => `mem32[${pw + k}] !== ${w | 0}`).join(' || ')}) return ${BlockExit.STALE};`);
+  line(`  let cyc = st[${BS.CYC}], n = st[${BS.N}];`);
+  line(`  const evt = st[${BS.EVT}], stop = st[${BS.STOP}];`);
+  line(`  if (cyc + ${pre} >= evt || n + ${len} > stop) return ${BlockExit.NOT_ENTERED};`);
+  line(`  const pc0 = st[${BS.PC}];`);
+  const pageBase = (pw & ~1023) << 2;
+  if (loads || stores) line(`  const kram = st[${BS.KRAM}];`);
+  if (loads) line(`  let rN = st[${BS.RN}], rT = st[${BS.RT}], kL = st[${BS.KL}]; const rVpn = st[${BS.RVPN}], rBase = st[${BS.RBASE}];`);
+  // Stores into this block's own page leave the block (through the slow path), so that the
+  // next entry checks the words again.
+  if (stores)
+    line(`  let wN = st[${BS.WN}], wT = st[${BS.WT}], kS = st[${BS.KS}]; const wBase = st[${BS.WBASE}], wVpn = wBase === ${pageBase} ? -1 : st[${BS.WVPN}];`);
+  if (regs.size > 0) line(`  let ${[...regs].map((r) => `x${r} = mem32[R + ${r}]`).join(', ')};`);
+  line(`  let a = 0;`);
+  if (selfLoop) line(`  for (;;) {`);
+
+  for (let k = 0; k < len; k++) {
+    const w = words[k]!;
+    const op = w & 0xff;
+    const a = (w >>> 8) & 15;
+    const b = (w >>> 12) & 15;
+    const c = (w >>> 16) & 15;
+    const s = w >> 16;
+    const u = w >>> 16;
+    const set = (expr: string): void => void (a !== 0 && line(`  x${a} = ${expr};`));
+    if (op in R_OPS) {
+      set(R_OPS[op]![0].replace(/\bx\b/g, reg(b)).replace(/\by\b/g, reg(c)));
+    } else if (op in I_OPS) {
+      set(I_OPS[op]!.replace(/\bx\b/g, reg(b)).replace(/\bs\b/g, `(${s})`).replace(/\bu\b/g, `${u}`));
+    } else if (op === Op.LUI) {
+      set(`${(u << 16) | 0}`);
+    } else if (op in MEM_OPS) {
+      const [arr, shift, align] = MEM_OPS[op]!;
+      const isStore = op >= Op.SW;
+      const vpn = isStore ? 'wVpn' : 'rVpn';
+      const base = isStore ? 'wBase' : 'rBase';
+      line(`  a = (${reg(b)} + ${s}) | 0;`);
+      const aligned = align !== 0 ? ` && (a & ${align}) === 0` : '';
+      const index = shift === 0 ? `${base} | (a & 4095)` : `(${base} | (a & 4095)) >> ${shift}`;
+      const kindex = shift === 0 ? `a & 0x7fffffff` : `(a & 0x7fffffff) >> ${shift}`;
+      line(`  if (a >>> 12 === ${vpn}${aligned}) {`);
+      if (isStore) line(`    ${arr}[${index}] = ${reg(a)}; wN++; wT = n + ${k};`);
+      else line(`    ${a !== 0 ? `x${a} = ` : ''}${arr}[${index}]; rN++; rT = n + ${k};`);
+      // The kernel segment, in kernel mode (kram = 0 in user mode); a store into this block's
+      // own page leaves through the slow path, so the next entry checks the words again.
+      const own = isStore ? ` && (a & 0x7ffff000) !== ${pageBase}` : '';
+      line(`  } else if (a < 0 && (a & 0x7fffffff) < kram${aligned}${own}) {`);
+      if (isStore) line(`    ${arr}[${kindex}] = ${reg(a)}; kS++;`);
+      else line(`    ${a !== 0 ? `x${a} = ` : ''}${arr}[${kindex}]; kL++;`);
+      line(`  } else { ${exit(k, BlockExit.SLOW_MEMORY, undefined, 0, w)} }`);
+    } else if (op in B_OPS) {
+      // Taken: leave for the target, or loop when it is the first word. Not taken: go on (a
+      // side exit; the block ends here only if this is its last word).
+      const cond = B_OPS[op]!.replace('p', reg(a)).replace('q', reg(b));
+      const target = k + s;
+      line(`  if (${cond}) {`);
+      if (target === 0) {
+        line(`    cyc += ${before[k]! + costs.taken}; n += ${k + 1};`);
+        line(`    if (cyc + ${pre} < evt && n + ${len} <= stop) continue;`);
+        line(`    ${exit(0, BlockExit.DONE, 'pc0')}`);
+      } else line(`    ${exit(k + 1, BlockExit.DONE, `(pc0 + ${4 * target}) | 0`, costs.taken - costs.branch)}`);
+      line(`  }`);
+      if (k === len - 1) line(`  ${exit(k + 1, BlockExit.DONE)}`);
+    } else if (op === Op.JAL) {
+      set(`(pc0 + ${4 * k + 4}) | 0`);
+      if (k + (w >> 12) === 0) {
+        line(`  cyc += ${before[k + 1]!}; n += ${len};`);
+        line(`  if (cyc + ${pre} < evt && n + ${len} <= stop) continue;`);
+        line(`  ${exit(0, BlockExit.DONE, 'pc0')}`);
+      } else line(`  ${exit(k + 1, BlockExit.DONE, `(pc0 + ${4 * k + 4 * (w >> 12)}) | 0`)}`);
+    } else if (op === Op.JALR) {
+      line(`  a = (${reg(b)} + ${s}) | 0;`);
+      line(`  if ((a & 3) !== 0) { ${exit(k, BlockExit.SLOW_EXEC, undefined, 0, w)} }`);
+      set(`(pc0 + ${4 * k + 4}) | 0`);
+      line(`  ${exit(k + 1, BlockExit.DONE, 'a')}`);
+    } else {
+      throw new Error(`blockSource: word 0x${(w >>> 0).toString(16)} cannot be in a block (an emulator bug)`);
+    }
+  }
+  // A block that ends without a jump (before an instruction it cannot hold, at the page end or
+  // at MAX_LEN) falls through to the next word.
+  if (kindOf(last) === Kind.STRAIGHT) line(`  ${exit(len, BlockExit.DONE)}`);
+  if (selfLoop) line(`  }`);
+  line(`}`);
+  return out.join('\n');
+}
+
+function costOf(w: number, c: BlockCosts): number {
+  const op = w & 0xff;
+  if (op in R_OPS) return c[R_OPS[op]![1]];
+  if (op in I_OPS || op === Op.LUI) return c.alu;
+  if (op in MEM_OPS) return op >= Op.SW ? c.store : c.load;
+  if (op in B_OPS) return c.branch;
+  return c.jump;
+}
