@@ -11,7 +11,7 @@
 .include "../lib/user.s"
 
 .equ PAGES, 64
-.equ ROUNDS, 40
+.equ ROUNDS, 100
 
 .text
 _start:

@@ -12,6 +12,8 @@ import { BENCH_WORKLOAD_TEXT, buildTarget, type BenchCounters, type BenchSetup, 
 
 /** Instructions per run() call between two looks at the clock. */
 export const CHUNK = 1 << 19;
+/** CPU seconds of warm-up per form before timing (see BenchOptions.warmup). */
+export const WARMUP_SECONDS = 0.3;
 
 /** What one timed run gave. */
 export interface RunSample {
@@ -125,7 +127,11 @@ export interface BenchOptions {
   pagingOff?: boolean;
   /** Also measure with no TLB (every user access walks). */
   noTlb?: boolean;
-  /** Instructions run before timing starts. Default 2 chunks. */
+  /**
+   * Instructions run before timing starts, per form. Default: 2 chunks, then more chunks until
+   * WARMUP_SECONDS of CPU time have passed, so that V8 has compiled the hot code (the loop and
+   * every block) before the clock starts: the figures are of the steady state.
+   */
   warmup?: number;
   /** Called after each timed run of each form. */
   onRun?: () => void;
@@ -135,7 +141,7 @@ export interface BenchOptions {
 export interface WorkloadReport {
   workload: BenchWorkload;
   description: string;
-  setup: { tlb: string; levels: number; stridePages?: number; frames?: number };
+  setup: { tlb: string; levels: number; stridePages?: number; frames?: number; blocks: boolean };
   runs: number;
   /** Median over the runs, paging on. */
   mips: number;
@@ -178,7 +184,14 @@ export function benchWorkloadFull(name: BenchWorkload, setup: BenchSetup, opts: 
   const on = buildTarget(name, true, setup)!;
   const off = opts.pagingOff === false ? null : buildTarget(name, false, setup);
   const noTlb = opts.noTlb === true && setup.tlb !== null ? buildTarget(name, true, { ...setup, tlb: null }) : null;
-  for (const t of [on, off, noTlb]) t?.run(warmup);
+  for (const t of [on, off, noTlb]) {
+    if (t === null) continue;
+    t.run(warmup);
+    if (opts.warmup === undefined) {
+      const c0 = process.cpuUsage();
+      while (cpuSeconds(c0) < WARMUP_SECONDS) t.run(CHUNK);
+    }
+  }
   const onSamples: RunSample[] = [];
   const offSamples: RunSample[] = [];
   const noTlbSamples: RunSample[] = [];
@@ -218,6 +231,7 @@ export function benchWorkloadFull(name: BenchWorkload, setup: BenchSetup, opts: 
       levels: setup.levels,
       ...(name === 'stride' ? { stridePages: setup.stridePages } : {}),
       ...(name === 'faults' ? { frames: setup.frames } : {}),
+      blocks: setup.blocks,
     },
     runs: opts.runs,
     mips: mips.median,

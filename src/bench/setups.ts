@@ -11,9 +11,9 @@
 //   stride  asm/bench/stride.s: one load per page over N pages (default 256) mapped onto
 //           min(N, 256) frames: with N above the TLB's reach, every load misses under LRU.
 //   faults  asm/kernel with asm/bench/faults.s and few frames (default 8): one word of each of
-//           64 heap pages in turn, checked and incremented, 40 rounds; nearly every visit faults
+//           64 heap pages in turn, checked and incremented, 100 rounds; nearly every visit faults
 //           (a dirty page out to swap, this one back in), about six user instructions per
-//           fault; the machine is booted again each time the program ends (about 2,900 faults
+//           fault; the machine is booted again each time the program ends (about 7,200 faults
 //           per boot).
 //
 // Physical layout of the host-built machines (paging on): the loop's text at TEXT_PA, page
@@ -58,6 +58,8 @@ export interface BenchSetup {
   stridePages: number;
   /** User frames the kernel gets in the faults workload (--frames). */
   frames: number;
+  /** Compile hot code into blocks (--no-blocks: false). */
+  blocks: boolean;
 }
 
 export const DEFAULT_BENCH_SETUP: Readonly<BenchSetup> = {
@@ -65,6 +67,7 @@ export const DEFAULT_BENCH_SETUP: Readonly<BenchSetup> = {
   levels: 2,
   stridePages: 256,
   frames: 8,
+  blocks: true,
 };
 
 const TEXT_PA = 0x1000;
@@ -129,6 +132,7 @@ export function benchMachineConfig(setup: BenchSetup, ramBytes: number): Machine
     maxCycles: 0,
     disk: null,
     checkTlb: false,
+    blocks: setup.blocks,
   };
 }
 

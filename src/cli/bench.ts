@@ -31,6 +31,8 @@ export interface BenchOptions {
   runs?: number;
   seconds?: number;
   compareNoTlb?: boolean;
+  /** false with --no-blocks. */
+  blocks?: boolean;
   sweep?: string;
   chart?: string;
   json?: boolean;
@@ -94,6 +96,7 @@ export function registerBench(program: Command): void {
     .option('--frames <n>', `user frames for the faults workload (default: ${DEFAULT_BENCH_SETUP.frames})`, parseIntOption('--frames', 2, 64))
     .option('--runs <n>', `timed runs per workload and form (default: ${DEFAULT_RUNS})`, parseIntOption('--runs', 1, 1000))
     .option('--seconds <s>', `CPU seconds per timed run (default: ${DEFAULT_SECONDS})`, parseSeconds)
+    .option('--no-blocks', 'the interpreter loop alone: no compiled blocks (to see what they gain)')
     .option('--compare-no-tlb', 'also measure each workload with no TLB and show what the TLB gains')
     .option('--sweep <param=values>', 'measure at each value of tlb=, ways= (with --tlb) or levels= instead (e.g. tlb=4,8,16,32)')
     .option('--chart <file.svg>', 'with --sweep: write an SVG chart of the sweep')
@@ -122,6 +125,7 @@ export function benchSetup(o: BenchOptions): BenchSetup {
     levels: (o.levels ?? d.levels) as 1 | 2 | 3 | 4,
     stridePages: o.stridePages ?? d.stridePages,
     frames: o.frames ?? d.frames,
+    blocks: o.blocks !== false,
   };
 }
 
@@ -157,7 +161,7 @@ function workloadRows(reports: readonly WorkloadReport[], noTlb: boolean): { hea
 function setupLine(s: BenchSetup, runs: number, seconds: number): string {
   const t = s.tlb;
   const tlb = t === null ? 'no TLB' : `TLB ${t.entries} entries, ${t.ways === t.entries ? 'fully associative' : `${t.ways}-way`}, ${t.policy}`;
-  return `${tlb}; ${s.levels}-level page tables; ${runs} run${runs === 1 ? '' : 's'} of ${seconds} CPU s per form; MIPS = median per CPU second, range = min-max`;
+  return `${tlb}; ${s.levels}-level page tables;${s.blocks ? '' : ' no compiled blocks (--no-blocks);'} ${runs} run${runs === 1 ? '' : 's'} of ${seconds} CPU s per form; MIPS = median per CPU second, range = min-max`;
 }
 
 /** Measure and report; returns the reports (for tests). */

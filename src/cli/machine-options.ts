@@ -55,6 +55,7 @@ export interface MachineOptionValues {
   stats?: boolean;
   statsJson?: string;
   checkTlb?: boolean;
+  blocks?: boolean;
 }
 
 /** Timing options: option name, the Timing field it sets, what it prices. */
@@ -132,6 +133,7 @@ export function addMachineOptions(cmd: Command, set: MachineOptionSet = {}): Com
     cmd.option(`${flag} <cycles>`, `cycles for ${what} (default: ${defaultCost(key)})`, parseIntOption(flag, 0, MAX_COST));
   }
   cmd.option('--check-tlb', 'report every use of a stale TLB entry (slower: turns the fast paths off)');
+  cmd.option('--no-blocks', 'run every instruction in the interpreter loop: no compiled blocks (same counts, slower)');
   if (set.stats !== false) {
     cmd
       .option('--stats', 'print statistics to stderr at the end')
@@ -192,5 +194,6 @@ export function machineConfig(o: MachineOptionValues, defaults: { mem?: number }
       errorRate: o.diskErrorRate ?? 0,
     },
     checkTlb: o.checkTlb === true,
+    blocks: o.blocks !== false,
   };
 }

@@ -4,9 +4,11 @@
 // Contract (cpu.ts calls these from its hot loop; the counts stay exactly those of the
 // instruction-at-a-time loop, and test/machine-diff.test.ts and test/blocks.test.ts compare):
 // - A block starts at a physical word and runs the instructions after it in the same 4 KiB page,
-//   up to and including the first jump (jal, jalr), stopping before anything the fast loop does
-//   not finish itself (system instructions, rdcycle, illegal words) and after MAX_LEN words.
-//   A conditional branch is a side exit: taken, the block ends there; not taken, it goes on.
+//   following a jal whose target is in that page (a call or a jump: the block goes on at the
+//   target), up to and including a jalr or any other jal, stopping before anything the fast
+//   loop does not finish itself (system instructions, rdcycle, illegal words) and after
+//   MAX_LEN words. A conditional branch is a side exit: taken, the block ends there; not
+//   taken, it goes on.
 // - It is keyed by physical address and checks its own words on entry (STALE if any changed),
 //   so code rewritten by a store, a disk DMA or the host is never run stale. A block's own
 //   page is never written through the block's store cache (those stores leave the block).
@@ -182,31 +184,58 @@ const HELPERS = { div, divu, rem, remu, mulh, mulhu };
 const compiled = new Map<string, Block>();
 const MAX_COMPILED = 50_000;
 
-/** The words of the block starting at physical word index pw (they all lie in pw's page). */
-function blockWords(mem32: Int32Array, pw: number): number[] {
-  const words: number[] = [];
-  const pageEnd = (pw | 1023) + 1;
-  for (let i = pw; i < pageEnd && words.length < MAX_LEN; i++) {
+/** A block's instructions in the order it runs them: words, physical word indices, byte offsets from the first. */
+export interface BlockTrace {
+  words: number[];
+  pws: number[];
+  offs: number[];
+}
+
+/**
+ * The block starting at physical word index pw0: words in a row, and through a jal whose
+ * target lies in the same page (a call or a jump: the block goes on at the target), until one
+ * ends it. A jal back to the first word, out of the page, or to a word already in the block
+ * ends it (the first loops inside the function).
+ */
+function blockTrace(mem32: Int32Array, pw0: number): BlockTrace {
+  const t: BlockTrace = { words: [], pws: [], offs: [] };
+  const first = pw0 & ~1023;
+  const seen = new Set<number>();
+  let i = pw0;
+  let off = 0;
+  while (t.words.length < MAX_LEN && i >= first && i < first + 1024 && !seen.has(i)) {
     const w = mem32[i]!;
     const k = kindOf(w);
     if (k === Kind.NONE) break;
-    words.push(w);
-    if (k === Kind.END) break;
+    seen.add(i);
+    t.words.push(w);
+    t.pws.push(i);
+    t.offs.push(off);
+    if (k === Kind.END) {
+      const target = i + (w >> 12);
+      if ((w & 0xff) !== Op.JAL || target === pw0 || target < first || target >= first + 1024 || seen.has(target)) break;
+      off += 4 * (w >> 12);
+      i = target;
+      continue;
+    }
+    i++;
+    off += 4;
   }
-  return words;
+  return t;
 }
 
 /** The block starting at physical byte address pa, or null when its first word cannot start one. */
 export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts): Block | null {
   const pw = pa >>> 2;
-  const words = blockWords(mem32, pw);
+  const trace = blockTrace(mem32, pw);
+  const words = trace.words;
   if (words.length === 0) return null;
   // The key names everything the source depends on, and is cheaper to build than the source.
   const key = `${pw} ${words.join(' ')} ${costs.alu} ${costs.mul} ${costs.div} ${costs.load} ${costs.store} ${costs.branch} ${costs.taken} ${costs.jump}`;
   let fn = compiled.get(key);
   if (fn === undefined) {
     if (compiled.size >= MAX_COMPILED) compiled.clear();
-    const src = blockSource(words, pw, costs);
+    const src = blockSource(trace, costs);
     fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu } = H;\nreturn ${src};`)(HELPERS) as Block;
     compiled.set(key, fn);
   }
@@ -214,8 +243,12 @@ export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts): 
 }
 
 /** The JavaScript of one block (exported for tests and for reading). */
-export function blockSource(words: readonly number[], pw: number, costs: BlockCosts): string {
+export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
+  const { words, pws, offs } = trace;
+  const pw = pws[0]!;
   const len = words.length;
+  /** The virtual pc of instruction k (k = len: after the last). */
+  const pcOf = (k: number): string => `(pc0 + ${k < len ? offs[k]! : offs[len - 1]! + 4}) | 0`;
   const cost = words.map((w) => costOf(w, costs));
   // before[k]: cycles of instructions 0..k-1 (all fixed: only the last one can be a branch).
   const before: number[] = [0];
@@ -253,12 +286,12 @@ export function blockSource(words: readonly number[], pw: number, costs: BlockCo
   const lastOp = last & 0xff;
   // A branch or jal back to the first word: the block loops inside the function.
   const selfLoop =
-    words.some((w, k) => (w & 0xff) in B_OPS && w >> 16 === -k) || (lastOp === Op.JAL && last >> 12 === -(len - 1));
+    words.some((w, k) => (w & 0xff) in B_OPS && offs[k]! + 4 * (w >> 16) === 0) || (lastOp === Op.JAL && offs[len - 1]! + 4 * (last >> 12) === 0);
 
   const out: string[] = [];
   const line = (s: string): void => void out.push(s);
   /** Leave after k instructions retired, with pc at instruction k (or `pc`), returning why. */
-  const exit = (k: number, why: number, pc = `(pc0 + ${4 * k}) | 0`, extraCycles = 0, w?: number): string => {
+  const exit = (k: number, why: number, pc = pcOf(k), extraCycles = 0, w?: number): string => {
     const parts = [...written].map((r) => `mem32[R + ${r}] = x${r};`);
     parts.push(`st[${BS.CYC}] = cyc + ${before[k]! + extraCycles};`, `st[${BS.N}] = n + ${k};`);
     if (loads) parts.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`, `st[${BS.KL}] = kL;`);
@@ -270,7 +303,7 @@ export function blockSource(words: readonly number[], pw: number, costs: BlockCo
   };
 
   line(`function block_${pw.toString(16)}(st, mem32, mem16, mem16s, mem8, mem8s, R) {`);
-  line(`  if (${words.map((w, k) => `mem32[${pw + k}] !== ${w | 0}`).join(' || ')}) return ${BlockExit.STALE};`);
+  line(`  if (${words.map((w, k) => `mem32[${pws[k]}] !== ${w | 0}`).join(' || ')}) return ${BlockExit.STALE};`);
   line(`  let cyc = st[${BS.CYC}], n = st[${BS.N}];`);
   line(`  const evt = st[${BS.EVT}], stop = st[${BS.STOP}];`);
   line(`  if (cyc + ${pre} >= evt || n + ${len} > stop) return ${BlockExit.NOT_ENTERED};`);
@@ -324,26 +357,29 @@ export function blockSource(words: readonly number[], pw: number, costs: BlockCo
       // Taken: leave for the target, or loop when it is the first word. Not taken: go on (a
       // side exit; the block ends here only if this is its last word).
       const cond = B_OPS[op]!.replace('p', reg(a)).replace('q', reg(b));
-      const target = k + s;
+      const target = offs[k]! + 4 * s;
       line(`  if (${cond}) {`);
       if (target === 0) {
         line(`    cyc += ${before[k]! + costs.taken}; n += ${k + 1};`);
         line(`    if (cyc + ${pre} < evt && n + ${len} <= stop) continue;`);
         line(`    ${exit(0, BlockExit.DONE, 'pc0')}`);
-      } else line(`    ${exit(k + 1, BlockExit.DONE, `(pc0 + ${4 * target}) | 0`, costs.taken - costs.branch)}`);
+      } else line(`    ${exit(k + 1, BlockExit.DONE, `(pc0 + ${target}) | 0`, costs.taken - costs.branch)}`);
       line(`  }`);
       if (k === len - 1) line(`  ${exit(k + 1, BlockExit.DONE)}`);
     } else if (op === Op.JAL) {
-      set(`(pc0 + ${4 * k + 4}) | 0`);
-      if (k + (w >> 12) === 0) {
-        line(`  cyc += ${before[k + 1]!}; n += ${len};`);
+      // Not the last word: the block goes on at the target (blockTrace followed it).
+      set(`(pc0 + ${offs[k]! + 4}) | 0`);
+      const target = offs[k]! + 4 * (w >> 12);
+      if (k < len - 1) continue;
+      if (target === 0) {
+        line(`  cyc += ${before[k + 1]!}; n += ${k + 1};`);
         line(`  if (cyc + ${pre} < evt && n + ${len} <= stop) continue;`);
         line(`  ${exit(0, BlockExit.DONE, 'pc0')}`);
-      } else line(`  ${exit(k + 1, BlockExit.DONE, `(pc0 + ${4 * k + 4 * (w >> 12)}) | 0`)}`);
+      } else line(`  ${exit(k + 1, BlockExit.DONE, `(pc0 + ${target}) | 0`)}`);
     } else if (op === Op.JALR) {
       line(`  a = (${reg(b)} + ${s}) | 0;`);
       line(`  if ((a & 3) !== 0) { ${exit(k, BlockExit.SLOW_EXEC, undefined, 0, w)} }`);
-      set(`(pc0 + ${4 * k + 4}) | 0`);
+      set(`(pc0 + ${offs[k]! + 4}) | 0`);
       line(`  ${exit(k + 1, BlockExit.DONE, 'a')}`);
     } else {
       throw new Error(`blockSource: word 0x${(w >>> 0).toString(16)} cannot be in a block (an emulator bug)`);

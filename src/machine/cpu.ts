@@ -35,7 +35,7 @@
 
 import type { Machine } from './machine.ts';
 import { compileBlock, HOT_PAGE, type Block, type BlockPage } from './blocks.ts';
-import { boundarySlow, div, divu, invalidateCaches, mulh, mulhu, rem, remu, stepFetched, stepMemory, stepSlow, syncFast } from './step.ts';
+import { boundarySlow, div, divu, invalidateCaches, kernelCsrAccess, kernelDeviceAccess, mulh, mulhu, rem, remu, stepFetched, stepMemory, stepSlow, syncFast } from './step.ts';
 
 /**
  * Run until `budget` more instructions retire or the machine stops (m.stopInfo). On return
@@ -106,7 +106,7 @@ function fastPass(m: Machine, end: number): number {
   for (;;) {
     const cBase = +m.cycles;
     const iBase = +m.instret;
-    const evt = rel(m.nextEvent - cBase);
+    let evt = rel(m.nextEvent - cBase);
     const stop = rel(end - iBase);
     // Kernel mode: the kernel segment is reached directly (PA = va - 0x80000000), not through
     // the caches: kram = the RAM size (0 in user mode, so that the test never passes). Such
@@ -164,6 +164,9 @@ function fastPass(m: Machine, end: number): number {
         slow = SLOW_FETCH;
         break;
       }
+      // Leaves with the word in hand: break pass (slow set), or break dispatch for a load or
+      // store the caches could not serve (below).
+      dispatch: {
       if (useBlocks) {
         const pa = fBase | (pc & 0xfff);
         const page = code[pa >>> 12];
@@ -194,7 +197,8 @@ function fastPass(m: Machine, end: number): number {
               if (why === 0 /* DONE */) continue;
               w = st[7]!;
               slow = why;
-              break;
+              if (why === 4 /* SLOW_MEMORY */) break dispatch;
+              break pass;
             }
             // STALE or NOT_ENTERED: nothing ran; this instruction runs below.
             if (why === 5 /* STALE */) page[(pa >>> 2) & 1023] = undefined;
@@ -406,7 +410,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x29: { // lh
           const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
@@ -428,7 +432,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x2a: { // lhu
           const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
@@ -450,7 +454,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x2b: { // lb
           const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
@@ -472,7 +476,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x2c: { // lbu
           const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
@@ -494,7 +498,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x30: { // sw
           const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
@@ -516,7 +520,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x31: { // sh
           const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
@@ -538,7 +542,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x32: { // sb
           const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
@@ -560,7 +564,7 @@ function fastPass(m: Machine, end: number): number {
             continue;
           }
           slow = SLOW_MEMORY;
-          break pass;
+          break dispatch;
         }
         case 0x38: // beq
           if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
@@ -637,6 +641,22 @@ function fastPass(m: Machine, end: number): number {
           n++;
           continue;
         }
+        case 0x4d: // csrr
+        case 0x4e: { // csrw
+          // Kernel mode only (else the slow path traps), and only what kernelCsrAccess takes.
+          if (kram === 0) break;
+          m.pc = pc >>> 0;
+          m.cycles = cBase + cyc;
+          m.instret = iBase + n;
+          const cost = kernelCsrAccess(m, w);
+          if (cost < 0) break;
+          cyc += cost;
+          n++;
+          pc = (pc + 4) | 0;
+          evt = rel(m.nextEvent - cBase);
+          st[8] = evt;
+          continue;
+        }
         case 0x51: // rdcycle
           if (w >>> 12 !== 0) break;
           mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
@@ -648,6 +668,27 @@ function fastPass(m: Machine, end: number): number {
           break;
       }
       slow = SLOW_EXEC;
+      break pass;
+      }
+      // A load or store the caches did not serve. A device register in kernel mode is read or
+      // written here, as the slow path would (the devices see the time before the access's
+      // cost), without ending the pass; the event limit is read again, since a device may
+      // have scheduled something.
+      if (kram !== 0) {
+        m.pc = pc >>> 0;
+        m.cycles = cBase + cyc;
+        m.instret = iBase + n;
+        const cost = kernelDeviceAccess(m, w);
+        if (cost >= 0) {
+          cyc += cost;
+          n++;
+          pc = (pc + 4) | 0;
+          evt = rel(m.nextEvent - cBase);
+          st[8] = evt;
+          slow = SLOW_NONE;
+          continue;
+        }
+      }
       break;
     }
 

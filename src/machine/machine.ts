@@ -51,6 +51,8 @@ export interface MachineConfig {
   disk: { image?: Uint8Array; file?: string; blocks: number; jitter: number; errorRate: number } | null;
   /** Compare every TLB hit with the page tables (tracer.staleTlb); turns the fast paths off. */
   checkTlb: boolean;
+  /** Compile hot code into blocks (blocks.ts); default true. Counts are the same either way. */
+  blocks?: boolean;
 }
 
 export interface MachineIo {
@@ -194,7 +196,7 @@ export class Machine {
     this.io = io;
     this.timing = cfg.timing;
     this.reference = opts.reference === true;
-    this.blocks = opts.blocks !== false && !this.reference;
+    this.blocks = opts.blocks !== false && cfg.blocks !== false && !this.reference;
     this.ramBytes = cfg.ramBytes;
     this.ram = new ArrayBuffer(cfg.ramBytes + 64);
     this.mem8 = new Uint8Array(this.ram, 0, cfg.ramBytes);

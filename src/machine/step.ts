@@ -16,6 +16,7 @@
 // - a trap adds trapEntry; a fetch fault has no class cost (nothing was decoded).
 // An instruction that traps does not retire (instret unchanged) and has no architectural effect.
 
+import { Csr } from '../arch/csr.ts';
 import { Imm, INSTRUCTIONS, MUST_BE_ZERO, Op } from '../arch/isa.ts';
 import { DEVICE_BASE_PA, DEVICE_PAGE, KSEG_BASE } from '../arch/memmap.ts';
 import { PAGE_MASK, PAGE_SHIFT, Pte } from '../arch/pte.ts';
@@ -550,6 +551,60 @@ export function stepMemory(m: Machine, w: number): void {
     setReg(m, (w >>> 8) & 15, loaded);
   } else if (!store(m, va, MEM_SIZE[op]!, r[(w >>> 8) & 15]!, cost)) return;
   retire(m, cost, m.pc + 4);
+}
+
+/**
+ * For the fast loop, in kernel mode: if w (at m.pc, fetched and counted) is a word load or
+ * store whose address is a device register in the kernel segment, do it as stepMemory would
+ * (the loop retires it: pc, instret and the cost are its to add) and return the cost; else -1
+ * and nothing happened. m.cycles and m.instret are current (the device may read the time).
+ */
+export function kernelDeviceAccess(m: Machine, w: number): number {
+  const op = w & 0xff;
+  if (op !== Op.LW && op !== Op.SW) return -1;
+  const r = m.regs;
+  const va = (r[(w >>> 12) & 15]! + (w >> 16)) >>> 0;
+  if (va < KSEG_BASE || (va & 3) !== 0) return -1;
+  const pa = va - KSEG_BASE;
+  if (pa < m.ramBytes) return -1;
+  const dev = deviceAt(m, pa);
+  if (dev === null) return -1;
+  if (op === Op.SW) {
+    dev.write(pa & 0xfff, r[(w >>> 8) & 15]! | 0);
+    m.stores++;
+  } else {
+    const v = dev.read(pa & 0xfff) | 0;
+    setReg(m, (w >>> 8) & 15, v);
+    m.loads++;
+  }
+  return m.classCost[op]!;
+}
+
+/** CSRs whose write changes nothing but the register (and, for TIMECMP and IM, the next event). */
+const PLAIN_CSR_WRITE = new Uint8Array(32);
+for (const n of [Csr.EPC, Csr.CAUSE, Csr.BADVADDR, Csr.TVEC, Csr.TIMECMP, Csr.IM, Csr.SCRATCH0, Csr.SCRATCH1, Csr.SCRATCH2, Csr.SCRATCH3])
+  PLAIN_CSR_WRITE[n] = 1;
+
+/**
+ * For the fast loop, in kernel mode: a csrr of any CSR, or a csrw that changes neither the
+ * mode, the TLB's context nor the caches (not STATUS, PTBR or ASID), done as exec() does it;
+ * returns its cost (the loop retires it), or -1 and nothing happened. m.cycles and m.instret
+ * are current; a csrw leaves m.cycles with its cost added (exec charges csrw first), and may
+ * move m.nextEvent (TIMECMP, IM; reading IP polls the devices).
+ */
+export function kernelCsrAccess(m: Machine, w: number): number {
+  const op = w & 0xff;
+  const n = w >>> 16;
+  if ((w & MBZ[op]!) !== 0 || csrKind(n) === CSR_NONE) return -1;
+  const cost = m.classCost[op]!;
+  if (op === Op.CSRR) {
+    setReg(m, (w >>> 8) & 15, m.readCsr(n));
+    return cost;
+  }
+  if (PLAIN_CSR_WRITE[n] !== 1) return -1;
+  m.cycles += cost;
+  m.writeCsr(n, m.regs[(w >>> 12) & 15]!);
+  return cost;
 }
 
 /** Fetch through the slow path, then execute: one whole instruction. */
