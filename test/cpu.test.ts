@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Csr, Status } from '../src/arch/csr.ts';
+import { Csr, Irq, Status } from '../src/arch/csr.ts';
 import { INSTRUCTIONS, Op } from '../src/arch/isa.ts';
 import { PAGE_MASK, PAGE_SHIFT } from '../src/arch/pte.ts';
 import { Cause } from '../src/arch/traps.ts';
@@ -354,6 +354,38 @@ describe.each(MODES)('illegal, privileged, misaligned (%s)', (_name, reference) 
       expect([m.regs[1], m.regs[2], m.regs[3]! >>> 0]).toEqual([cause, 0, 0x8000000c]);
       expect(m.stats().traps[insn === 'syscall' ? 'syscall' : 'breakpoint']).toBe(1);
     }
+  });
+});
+
+describe('the reference model', () => {
+  // Found by test/blocks.test.ts: the reference ran the handler's first instruction after an
+  // interrupt whose entry cost had reached --max-cycles, where the fast loop stops.
+  it('looks at events again after taking an interrupt, however run() is cut', () => {
+    const src = `
+        la   t0, handler
+        csrw TVEC, t0
+        li   t0, ${Irq.TIMER}
+        csrw IM, t0
+        li   t0, 100
+        csrw TIMECMP, t0
+        li   t0, ${Status.IE}
+        csrw STATUS, t0
+spin:   j    spin
+handler:
+        addi a0, a0, 1
+        halt`;
+    const ends = [
+      { reference: false, step: 1e6 },
+      { reference: true, step: 1e6 },
+      { reference: true, step: 1 },
+    ].map(({ reference, step }) => {
+      const { m } = bareAsm(src, { maxCycles: 105 }, { reference });
+      while (m.run(step) === null);
+      return [m.stopInfo!.reason, m.instret, m.pc, m.regs[1]];
+    });
+    expect(ends[0]![0]).toBe('max-cycles');
+    expect(ends[1]).toEqual(ends[0]);
+    expect(ends[2]).toEqual(ends[0]);
   });
 });
 

@@ -1,5 +1,11 @@
-// Basic-block translation: hot straight-line code becomes a JavaScript function, which V8 then
-// compiles to machine code with the emulated registers in host registers.
+// Basic-block translation: hot loops become JavaScript functions, which V8 then compiles to
+// machine code with the emulated registers in host registers.
+//
+// When: the fast loop looks for a block only where control arrives other than by falling
+// through (a branch or jump target, the start of a pass, where a block ended). A RAM page is
+// watched once control has arrived in it HOT_PAGE times; then each such address in it is
+// counted, and at HOT_ENTRY the block starting there is compiled — by default only if it loops
+// back to its first word (BlockKinds explains why).
 //
 // Contract (cpu.ts calls these from its hot loop; the counts stay exactly those of the
 // instruction-at-a-time loop, and test/machine-diff.test.ts and test/blocks.test.ts compare):
@@ -9,9 +15,9 @@
 //   loop does not finish itself (system instructions, rdcycle, illegal words) and after
 //   MAX_LEN words. A conditional branch is a side exit: taken, the block ends there; not
 //   taken, it goes on.
-// - It is keyed by physical address and checks its own words on entry (STALE if any changed),
+// - It is found by physical address and checks its own words on entry (STALE if any changed),
 //   so code rewritten by a store, a disk DMA or the host is never run stale. A block's own
-//   page is never written through the block's store cache (those stores leave the block).
+//   page is never written from inside the block (those stores leave it through the slow path).
 // - It is entered only if every instruction in it would pass the loop's boundary check: the
 //   cycle count before its last instruction stays below the next event, and the instruction
 //   budget holds all of it (else NOT_ENTERED, and the loop runs one instruction itself).
@@ -20,9 +26,10 @@
 //   the loop does (rN/rT, wN/wT); a load or store the caches cannot serve, a misaligned one,
 //   or a jalr to a misaligned target ends it with the word in hand (SLOW_MEMORY / SLOW_EXEC),
 //   the instructions before it retired.
-// - Everything a block needs is in its arguments and its literals (word values, physical word
-//   indices, cycle costs), so one compiled function serves every machine with the same timing
-//   and code at the same physical address (the kernel in every test machine, for instance).
+// - Everything a block needs is in its arguments (its first word's physical index among them)
+//   and its literals (word values, cycle costs), so one compiled function serves the same code
+//   wherever it sits in RAM and in every machine with the same timing (the kernel in every
+//   test machine; a program's page swapped back into another frame).
 //
 // Block state (an Int32Array per machine, `m.blockState`), indices BS.*: the loop writes the
 // counters before a call and reads them back after it; the pass constants (event, budget,
@@ -79,10 +86,15 @@ export type Block = (
   mem8: Uint8Array,
   mem8s: Int8Array,
   R: number,
+  /** Physical word index of the block's first instruction. */
+  p: number,
 ) => number;
 
-/** A hot page's blocks by word index within the page (undefined: not compiled yet). */
-export type BlockPage = (Block | null | undefined)[];
+/**
+ * A hot page's entries by word index within the page: the block starting there, null if none
+ * can, or how many times the loop has reached that word since the page got hot.
+ */
+export type BlockPage = (Block | number | null)[];
 
 /** Class costs a block needs, by what the loop calls them (cycles per instruction). */
 export interface BlockCosts {
@@ -99,8 +111,14 @@ export interface BlockCosts {
 
 const MAX_LEN = 48;
 
-/** Instructions a page must run in the plain loop before its blocks are compiled. */
-export const HOT_PAGE = 256;
+/** Times control must arrive in a page (not by falling through) before its entries are counted. */
+export const HOT_PAGE = 64;
+/**
+ * Times control must arrive at a word of a watched page before the block starting there is
+ * compiled: compiling costs about as much as running a few thousand instructions in the plain
+ * loop, so code that runs a few times (once per boot, say) is not worth a function.
+ */
+export const HOT_ENTRY = 32;
 
 // ---- what the translator knows of each opcode -------------------------------------------------
 
@@ -224,14 +242,31 @@ function blockTrace(mem32: Int32Array, pw0: number): BlockTrace {
   return t;
 }
 
-/** The block starting at physical byte address pa, or null when its first word cannot start one. */
-export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts): Block | null {
+/** Whether a branch or the final jal of the block goes back to its first word. */
+function loopsBack(t: BlockTrace): boolean {
+  return t.words.some((w, k) => ((w & 0xff) in B_OPS && t.offs[k]! + 4 * (w >> 16) === 0) || ((w & 0xff) === Op.JAL && k === t.words.length - 1 && t.offs[k]! + 4 * (w >> 12) === 0));
+}
+
+/**
+ * Which blocks are compiled. 'loops' (the default): only blocks that loop back to their first
+ * instruction. A block that runs once per call is worth a function only once V8 has optimised
+ * it, after thousands of calls; until then it runs slower than the fast loop, and compiling
+ * it costs time too: measured on the demo and on the kernel's fault path, compiling every
+ * block made short runs up to twice as slow and long ones no faster. 'all' compiles every
+ * block (the tests use it, to check every kind of block against the plain loop).
+ */
+export type BlockKinds = 'loops' | 'all';
+
+/** The block starting at physical byte address pa, or null when none is compiled there (see BlockKinds). */
+export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts, kinds: BlockKinds = 'loops'): Block | null {
   const pw = pa >>> 2;
   const trace = blockTrace(mem32, pw);
   const words = trace.words;
   if (words.length === 0) return null;
-  // The key names everything the source depends on, and is cheaper to build than the source.
-  const key = `${pw} ${words.join(' ')} ${costs.alu} ${costs.mul} ${costs.div} ${costs.load} ${costs.store} ${costs.branch} ${costs.taken} ${costs.jump}`;
+  if (kinds === 'loops' && !loopsBack(trace)) return null;
+  // The key names everything the source depends on (the words, where they are relative to the
+  // first, the costs), and is cheaper to build than the source.
+  const key = `${trace.pws.map((x) => x - pw).join(',')} ${words.join(' ')} ${costs.alu} ${costs.mul} ${costs.div} ${costs.load} ${costs.store} ${costs.branch} ${costs.taken} ${costs.jump}`;
   let fn = compiled.get(key);
   if (fn === undefined) {
     if (compiled.size >= MAX_COMPILED) compiled.clear();
@@ -291,33 +326,38 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
   const out: string[] = [];
   const line = (s: string): void => void out.push(s);
   /** Leave after k instructions retired, with pc at instruction k (or `pc`), returning why. */
+  // Every exit breaks out to one epilogue, which writes the registers and counters back.
   const exit = (k: number, why: number, pc = pcOf(k), extraCycles = 0, w?: number): string => {
-    const parts = [...written].map((r) => `mem32[R + ${r}] = x${r};`);
-    parts.push(`st[${BS.CYC}] = cyc + ${before[k]! + extraCycles};`, `st[${BS.N}] = n + ${k};`);
-    if (loads) parts.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`, `st[${BS.KL}] = kL;`);
-    if (stores) parts.push(`st[${BS.WN}] = wN;`, `st[${BS.WT}] = wT;`, `st[${BS.KS}] = kS;`);
-    parts.push(`st[${BS.PC}] = ${pc};`);
-    if (w !== undefined) parts.push(`st[${BS.W}] = ${w | 0};`);
-    parts.push(`return ${why};`);
-    return parts.join(' ');
+    const parts: string[] = [];
+    if (before[k]! + extraCycles !== 0) parts.push(`cyc += ${before[k]! + extraCycles};`);
+    if (k !== 0) parts.push(`n += ${k};`);
+    parts.push(`pcx = ${pc};`);
+    if (why !== BlockExit.DONE) parts.push(`why = ${why};`);
+    if (w !== undefined) parts.push(`wd = ${w | 0};`);
+    parts.push('break out;');
+    return `{ ${parts.join(' ')} }`;
   };
 
-  line(`function block_${pw.toString(16)}(st, mem32, mem16, mem16s, mem8, mem8s, R) {`);
-  line(`  if (${words.map((w, k) => `mem32[${pws[k]}] !== ${w | 0}`).join(' || ')}) return ${BlockExit.STALE};`);
+  // p = the physical word index of the first instruction: the code is the same wherever the
+  // page sits in RAM (a page of a program swapped back into another frame reuses it).
+  line(`function block(st, mem32, mem16, mem16s, mem8, mem8s, R, p) {`);
+  const at = (k: number): string => (pws[k] === pw ? 'p' : `p + ${pws[k]! - pw}`);
+  line(`  if (${words.map((w, k) => `mem32[${at(k)}] !== ${w | 0}`).join(' || ')}) return ${BlockExit.STALE};`);
   line(`  let cyc = st[${BS.CYC}], n = st[${BS.N}];`);
   line(`  const evt = st[${BS.EVT}], stop = st[${BS.STOP}];`);
   line(`  if (cyc + ${pre} >= evt || n + ${len} > stop) return ${BlockExit.NOT_ENTERED};`);
   line(`  const pc0 = st[${BS.PC}];`);
-  const pageBase = (pw & ~1023) << 2;
+  // own: this block's page (byte address), for the stores that must leave the block.
+  if (stores) line(`  const own = (p & ~1023) << 2;`);
   if (loads || stores) line(`  const kram = st[${BS.KRAM}];`);
   if (loads) line(`  let rN = st[${BS.RN}], rT = st[${BS.RT}], kL = st[${BS.KL}]; const rVpn = st[${BS.RVPN}], rBase = st[${BS.RBASE}];`);
   // Stores into this block's own page leave the block (through the slow path), so that the
   // next entry checks the words again.
   if (stores)
-    line(`  let wN = st[${BS.WN}], wT = st[${BS.WT}], kS = st[${BS.KS}]; const wBase = st[${BS.WBASE}], wVpn = wBase === ${pageBase} ? -1 : st[${BS.WVPN}];`);
+    line(`  let wN = st[${BS.WN}], wT = st[${BS.WT}], kS = st[${BS.KS}]; const wBase = st[${BS.WBASE}], wVpn = wBase === own ? -1 : st[${BS.WVPN}];`);
   if (regs.size > 0) line(`  let ${[...regs].map((r) => `x${r} = mem32[R + ${r}]`).join(', ')};`);
-  line(`  let a = 0;`);
-  if (selfLoop) line(`  for (;;) {`);
+  line(`  let a = 0, why = ${BlockExit.DONE}, pcx = 0, wd = 0;`);
+  line(selfLoop ? `  out: for (;;) {` : `  out: {`);
 
   for (let k = 0; k < len; k++) {
     const w = words[k]!;
@@ -348,7 +388,7 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
       else line(`    ${a !== 0 ? `x${a} = ` : ''}${arr}[${index}]; rN++; rT = n + ${k};`);
       // The kernel segment, in kernel mode (kram = 0 in user mode); a store into this block's
       // own page leaves through the slow path, so the next entry checks the words again.
-      const own = isStore ? ` && (a & 0x7ffff000) !== ${pageBase}` : '';
+      const own = isStore ? ` && (a & 0x7ffff000) !== own` : '';
       line(`  } else if (a < 0 && (a & 0x7fffffff) < kram${aligned}${own}) {`);
       if (isStore) line(`    ${arr}[${kindex}] = ${reg(a)}; kS++;`);
       else line(`    ${a !== 0 ? `x${a} = ` : ''}${arr}[${kindex}]; kL++;`);
@@ -388,7 +428,14 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
   // A block that ends without a jump (before an instruction it cannot hold, at the page end or
   // at MAX_LEN) falls through to the next word.
   if (kindOf(last) === Kind.STRAIGHT) line(`  ${exit(len, BlockExit.DONE)}`);
-  if (selfLoop) line(`  }`);
+  line(`  }`);
+  const back = [...written].map((r) => `mem32[R + ${r}] = x${r};`);
+  back.push(`st[${BS.CYC}] = cyc;`, `st[${BS.N}] = n;`);
+  if (loads) back.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`, `st[${BS.KL}] = kL;`);
+  if (stores) back.push(`st[${BS.WN}] = wN;`, `st[${BS.WT}] = wT;`, `st[${BS.KS}] = kS;`);
+  back.push(`st[${BS.PC}] = pcx;`, `st[${BS.W}] = wd;`);
+  line(`  ${back.join(' ')}`);
+  line(`  return why;`);
   line(`}`);
   return out.join('\n');
 }

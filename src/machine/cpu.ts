@@ -34,7 +34,7 @@
 //   compiles this loop with complete type feedback.
 
 import type { Machine } from './machine.ts';
-import { compileBlock, HOT_PAGE, type Block, type BlockPage } from './blocks.ts';
+import { compileBlock, HOT_ENTRY, HOT_PAGE, type Block, type BlockPage } from './blocks.ts';
 import { boundarySlow, div, divu, invalidateCaches, kernelCsrAccess, kernelDeviceAccess, mulh, mulhu, rem, remu, stepFetched, stepMemory, stepSlow, syncFast } from './step.ts';
 
 /**
@@ -136,6 +136,7 @@ function fastPass(m: Machine, end: number): number {
     st[13] = wBase;
     st[14] = kram;
     let pc = m.pc | 0;
+    let jumped = true;
     let cyc = 0;
     let n = 0;
     let rN = 0;
@@ -167,13 +168,20 @@ function fastPass(m: Machine, end: number): number {
       // Leaves with the word in hand: break pass (slow set), or break dispatch for a load or
       // store the caches could not serve (below).
       dispatch: {
-      if (useBlocks) {
+      // Blocks start where control arrives other than by falling through: the pass's first
+      // instruction, a branch or jump target, where a block ended. Straight-line code
+      // in the plain loop costs one test.
+      if (jumped && useBlocks) {
+        jumped = false;
         const pa = fBase | (pc & 0xfff);
         const page = code[pa >>> 12];
         if (page !== undefined) {
           let blk = page[(pa >>> 2) & 1023];
-          if (blk === undefined) blk = translateAt(m, page, pa);
-          if (blk !== null) {
+          if (typeof blk === 'number') {
+            if (blk < HOT_ENTRY) page[(pa >>> 2) & 1023] = blk + 1;
+            else blk = compileEntry(m, page, pa);
+          }
+          if (typeof blk === 'function') {
             st[0] = cyc;
             st[1] = n;
             st[2] = rN;
@@ -183,7 +191,7 @@ function fastPass(m: Machine, end: number): number {
             st[6] = pc;
             st[15] = kL;
             st[16] = kS;
-            const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R);
+            const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R, pa >>> 2);
             if (why === 0 /* DONE */ || why === 4 /* SLOW_MEMORY */ || why === 2 /* SLOW_EXEC */) {
               cyc = st[0]!;
               n = st[1]!;
@@ -194,14 +202,18 @@ function fastPass(m: Machine, end: number): number {
               pc = st[6]!;
               kL = st[15]!;
               kS = st[16]!;
-              if (why === 0 /* DONE */) continue;
+              if (why === 0 /* DONE */) {
+                jumped = true;
+                continue;
+              }
               w = st[7]!;
               slow = why;
               if (why === 4 /* SLOW_MEMORY */) break dispatch;
               break pass;
             }
             // STALE or NOT_ENTERED: nothing ran; this instruction runs below.
-            if (why === 5 /* STALE */) page[(pa >>> 2) & 1023] = undefined;
+            // A stale entry was hot: compile it again at its next visit.
+            if (why === 5 /* STALE */) page[(pa >>> 2) & 1023] = HOT_ENTRY;
           }
         } else if (++heat[pa >>> 12]! >= HOT_PAGE) warmPage(m, pa);
       }
@@ -569,6 +581,7 @@ function fastPass(m: Machine, end: number): number {
         case 0x38: // beq
           if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
             pc = (pc + ((w >> 16) << 2)) | 0;
+            jumped = true;
             cyc += cTaken;
           } else {
             pc = (pc + 4) | 0;
@@ -579,6 +592,7 @@ function fastPass(m: Machine, end: number): number {
         case 0x39: // bne
           if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
             pc = (pc + ((w >> 16) << 2)) | 0;
+            jumped = true;
             cyc += cTaken;
           } else {
             pc = (pc + 4) | 0;
@@ -589,6 +603,7 @@ function fastPass(m: Machine, end: number): number {
         case 0x3a: // blt
           if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
             pc = (pc + ((w >> 16) << 2)) | 0;
+            jumped = true;
             cyc += cTaken;
           } else {
             pc = (pc + 4) | 0;
@@ -599,6 +614,7 @@ function fastPass(m: Machine, end: number): number {
         case 0x3b: // bge
           if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
             pc = (pc + ((w >> 16) << 2)) | 0;
+            jumped = true;
             cyc += cTaken;
           } else {
             pc = (pc + 4) | 0;
@@ -609,6 +625,7 @@ function fastPass(m: Machine, end: number): number {
         case 0x3c: // bltu
           if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
             pc = (pc + ((w >> 16) << 2)) | 0;
+            jumped = true;
             cyc += cTaken;
           } else {
             pc = (pc + 4) | 0;
@@ -619,6 +636,7 @@ function fastPass(m: Machine, end: number): number {
         case 0x3d: // bgeu
           if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
             pc = (pc + ((w >> 16) << 2)) | 0;
+            jumped = true;
             cyc += cTaken;
           } else {
             pc = (pc + 4) | 0;
@@ -629,6 +647,7 @@ function fastPass(m: Machine, end: number): number {
         case 0x40: // jal
           mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
           pc = (pc + ((w >> 12) << 2)) | 0;
+          jumped = true;
           cyc += cJump;
           n++;
           continue;
@@ -637,6 +656,7 @@ function fastPass(m: Machine, end: number): number {
           if ((t & 3) !== 0) break;
           mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
           pc = t;
+          jumped = true;
           cyc += cJump;
           n++;
           continue;
@@ -717,14 +737,14 @@ function fastPass(m: Machine, end: number): number {
   }
 }
 
-/** A page has run HOT_PAGE instructions in the plain loop: its blocks are compiled from now on. */
+/** A page has run HOT_PAGE instructions in the plain loop: its entries are counted from now on. */
 function warmPage(m: Machine, pa: number): void {
-  m.code[pa >>> 12] = new Array<Block | null | undefined>(1024).fill(undefined);
+  m.code[pa >>> 12] = new Array<Block | number | null>(1024).fill(0);
 }
 
-/** Compile the block at pa into its page's table (null: none can start there). */
-function translateAt(m: Machine, page: BlockPage, pa: number): Block | null {
-  const blk = compileBlock(m.mem32, pa, m.blockCosts);
+/** The loop has reached pa HOT_ENTRY times: compile the block there into its page's table (null: none can start there). */
+function compileEntry(m: Machine, page: BlockPage, pa: number): Block | null {
+  const blk = compileBlock(m.mem32, pa, m.blockCosts, m.blockKinds);
   page[(pa >>> 2) & 1023] = blk;
   return blk;
 }

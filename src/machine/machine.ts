@@ -10,15 +10,15 @@
 //   at load time) so that the 32-bit view reads words the way the architecture lays them out.
 
 import { CSR_READ_ONLY, Csr, Irq, STATUS_WRITABLE, Status, isCsr } from '../arch/csr.ts';
-import { BY_MNEMONIC, INSTRUCTIONS, encode } from '../arch/isa.ts';
+import { INSTRUCTIONS } from '../arch/isa.ts';
 import { DEVICE_BASE_PA, DEVICE_PAGE, Dev, KSEG_BASE } from '../arch/memmap.ts';
-import { DEFAULT_LEVELS, GEOMETRIES, PAGE_SIZE, encodeMmuCfg, type Geometry } from '../arch/pte.ts';
+import { PAGE_SIZE, encodeMmuCfg, type Geometry } from '../arch/pte.ts';
 import { REG_A0 } from '../arch/registers.ts';
-import { DEFAULT_TIMING, type Timing } from '../arch/timing.ts';
+import type { Timing } from '../arch/timing.ts';
 import { Cause, causeText } from '../arch/traps.ts';
 import type { Executable } from '../exe/types.ts';
 import { UserError } from '../util/errors.ts';
-import { BS, type BlockCosts, type BlockPage } from './blocks.ts';
+import { BS, type BlockCosts, type BlockKinds, type BlockPage } from './blocks.ts';
 import { execute } from './cpu.ts';
 import { ConsoleDevice } from './devices/console.ts';
 import type { Device, DeviceHost } from './devices/device.ts';
@@ -30,6 +30,7 @@ import type { TlbConfig } from './mmu/tlb.ts';
 import { formatStopDiagnostic } from './diagnostic.ts';
 import { collectStats, type MachineStats } from './stats.ts';
 import { executeReference, invalidateCaches, syncFast } from './step.ts';
+import { warmUp } from './warmup.ts';
 import type { Tracer } from './tracer.ts';
 
 if (new Uint8Array(Uint32Array.of(0x01020304).buffer)[0] !== 0x04) {
@@ -179,6 +180,8 @@ export class Machine {
   // Basic-block translation (blocks.ts): hot pages' code as compiled functions.
   /** Translate hot code into blocks (off: the fast loop runs every instruction itself). */
   blocks: boolean;
+  /** Which blocks (blocks.ts, BlockKinds). */
+  blockKinds: BlockKinds = 'loops';
   /** Per RAM page: its blocks by word (null: no block starts there), or undefined while cold. */
   readonly code: (BlockPage | undefined)[];
   /** Per RAM page: instructions the fast loop ran there while it was cold. */
@@ -312,7 +315,10 @@ export class Machine {
    */
   run(maxInstructions = Infinity): StopInfo | null {
     if (this.stopInfo !== null) return this.stopInfo;
-    if (!trained) train();
+    if (!trained) {
+      trained = true;
+      warmUp();
+    }
     if (this.reference) executeReference(this, maxInstructions);
     else execute(this, maxInstructions);
     this.regs[0] = 0;
@@ -550,54 +556,8 @@ export class Machine {
   }
 }
 
+/** Whether warmUp() has run in this process. */
 let trained = false;
-
-/**
- * Runs a small built-in program once per process, before the first real run, so that V8
- * compiles the interpreter with type feedback for every fast case and every way out of a pass.
- * Without it, V8 may compile the loop while it runs its first long pass (on-stack replacement),
- * before the code after the loop has ever run with feedback; that compiled loop then bails out
- * at the end of every later pass, for hundreds of passes, until V8 recompiles the function —
- * which made benchmark figures vary by 2x between runs. The program (kernel segment, no TLB)
- * executes every opcode the fast loop handles (each branch both taken and not), alternates
- * between two data pages (so loads and stores leave the pass), reads a CSR (the slow path),
- * and is run in short budgets: about 20,000 instructions, a few tens of milliseconds, after which
- * V8 has compiled the loop from this feedback (fewer runs measured up to 15% slower code).
- */
-function train(): void {
-  trained = true;
-  const w = (mn: string, f: Partial<Record<'rd' | 'rs1' | 'rs2' | 'imm', number>> = {}) =>
-    encode(BY_MNEMONIC.get(mn)!, { rd: 0, rs1: 0, rs2: 0, imm: 0, ...f }) | 0;
-  // r6: a data page in the kernel segment (PA 0x1000, then 0x2000, alternately).
-  const prog: number[] = [w('lui', { rd: 6, imm: KSEG_BASE >>> 16 }), w('ori', { rd: 6, rs1: 6, imm: PAGE_SIZE })];
-  const loop = prog.length;
-  // r7 toggles 0/1, so that each branch below is taken in some iterations and not in others.
-  prog.push(w('addi', { rd: 1, rs1: 1, imm: 7 }), w('addi', { rd: 2, rs1: 2, imm: -3 }), w('xori', { rd: 7, rs1: 7, imm: 1 }));
-  for (const d of INSTRUCTIONS) {
-    if (d.format === 'R') prog.push(w(d.mnemonic, { rd: 3, rs1: 1, rs2: 2 }));
-    else if (d.format === 'I' && d.mnemonic !== 'jalr') prog.push(w(d.mnemonic, { rd: 3, rs1: 1, imm: d.imm === 'shamt' ? 3 : 5 }));
-    else if (d.format === 'U') prog.push(w(d.mnemonic, { rd: 3, imm: 5 }));
-    else if (d.format === 'L') prog.push(w(d.mnemonic, { rd: 3, rs1: 6, imm: 8 }));
-    else if (d.format === 'S') prog.push(w(d.mnemonic, { rs2: 1, rs1: 6, imm: 12 }));
-    else if (d.format === 'B') prog.push(w(d.mnemonic, { rs1: 7, rs2: 0, imm: 1 }), w(d.mnemonic, { rs1: 0, rs2: 7, imm: 1 }));
-  }
-  prog.push(
-    w('jal', { rd: 15, imm: 1 }),
-    w('jalr', { rd: 0, rs1: 15, imm: 4 }),
-    w('rdcycle', { rd: 4 }),
-    w('csrr', { rd: 5, imm: Csr.SCRATCH0 }),
-    w('xori', { rd: 6, rs1: 6, imm: 3 * PAGE_SIZE }),
-  );
-  prog.push(w('jal', { rd: 0, imm: loop - prog.length }));
-  const m = new Machine(
-    { ramBytes: 4 * PAGE_SIZE, geometry: GEOMETRIES[DEFAULT_LEVELS], tlb: null, tlbSplit: false, timing: DEFAULT_TIMING, seed: 1, maxCycles: 0, disk: null, checkTlb: false },
-    { consoleOut() {} },
-  );
-  prog.forEach((word, i) => (m.mem32[i] = word));
-  m.pc = KSEG_BASE;
-  for (let i = 0; i < 400 && m.stopInfo === null; i++) m.run(25 + (i % 50));
-  if (m.stopInfo !== null) throw new Error(`the interpreter's warm-up program stopped: ${m.stopInfo.message}`);
-}
 
 export function hex(v: number, digits = 8): string {
   return (v >>> 0).toString(16).padStart(digits, '0');

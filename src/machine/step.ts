@@ -630,6 +630,9 @@ export function executeReference(m: Machine, budget: number): void {
     if (m.cycles >= m.nextEvent) {
       m.boundary();
       if (m.stopInfo !== null) return;
+      // Look at events again before the next instruction, as the fast loop does: taking an
+      // interrupt costs cycles, which may reach the next event (a cycle limit, say).
+      continue;
     }
     if (m.instret >= end) return;
     stepSlow(m);
