@@ -77,14 +77,16 @@ export function registerBench(program: Command): void {
     .command('bench')
     .summary("measure the interpreter's translation throughput")
     .description(
-      'Run the benchmark workloads and print host figures (MIPS, translations, walks and page faults per\n' +
-        'CPU second: median and range over the runs), the same loop with paging off and the on/off ratio,\n' +
-        'and emulated figures (TLB hit rate, cycles per load/store, cycles per instruction).\n' +
+      'Run the benchmark workloads and print host figures (MIPS, translations,\n' +
+        'walks and page faults per CPU second: median and range over the runs), the\n' +
+        'same loop with paging off and the on/off ratio, and emulated figures (TLB\n' +
+        'hit rate, cycles per load/store, cycles per instruction).\n' +
         '  seq     lw/add/sw over a 1 MiB array (one TLB miss per 1024 words)\n' +
-        '  randc   random words over 64 MiB mapped onto 256 KiB (a TLB miss almost every load)\n' +
-        '  rand    random words over 64 MiB mapped onto 8 MiB (the host caches miss too)\n' +
+        '  randc   random words, 64 MiB onto 256 KiB (a TLB miss almost every load)\n' +
+        '  rand    random words, 64 MiB onto 8 MiB (the host caches miss too)\n' +
         '  stride  one load per page over --stride-pages pages\n' +
-        '  faults  the kernel running asm/bench/faults.s with --frames frames: a page fault every few instructions',
+        '  faults  the kernel running asm/bench/faults.s with --frames frames\n' +
+        '          (a page fault every few instructions)',
     )
     .option('--workload <names>', `comma list of ${BENCH_WORKLOADS.join(', ')}, or all (default: all)`, (t: string) => parseWorkloads(t).join(','))
     .option('--tlb <entries>', 'TLB entries (default: 64)', parseIntOption('--tlb', 1, 1 << 20))
