@@ -33,7 +33,7 @@ import { BlockExit, BS, HOT_PAGE, type Block } from '../src/machine/blocks.ts';
 import type { Machine, MachineConfig } from '../src/machine/machine.ts';
 import type { Tlb, TlbConfig } from '../src/machine/mmu/tlb.ts';
 import { bootKernel, DEFAULT_KERNEL_OPTIONS, type KernelOptions } from '../src/os/boot.ts';
-import { ROOT_PA, assemble, bareAsm, ins, symbol, userMachine } from './cpu-helpers.ts';
+import { ROOT_PA, assemble, bareAsm, ins, symbol, userMachine, MNEMONICS } from './cpu-helpers.ts';
 import { EXAMPLES, ROOT } from './example-run.ts';
 
 const LONG = process.env.VMLAB_LONG === '1';
@@ -280,12 +280,7 @@ interface Program {
   piece: number;
 }
 
-const RR = ['add', 'sub', 'and', 'or', 'xor', 'sll', 'srl', 'sra', 'slt', 'sltu', 'mul', 'mulh', 'mulhu', 'div', 'divu', 'rem', 'remu'];
-const RI = ['addi', 'andi', 'ori', 'xori', 'slti', 'sltiu'];
-const SH = ['slli', 'srli', 'srai'];
-const LOADS = ['lw', 'lh', 'lhu', 'lb', 'lbu'];
-const STORES = ['sw', 'sh', 'sb'];
-const BRANCHES = ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'];
+const { RR, RI, SH, LOADS, STORES, BRANCHES } = MNEMONICS;
 /** r10-r12 are the data bases and r13 the loop counter: never destinations; r0 often is. */
 const dst = fc.constantFrom(0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 15);
 const src = fc.integer({ min: 0, max: 15 });

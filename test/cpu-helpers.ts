@@ -1,7 +1,7 @@
 // Helpers for the CPU and machine tests: machines with small RAM, programs from encoded words
 // or assembly source, page tables written by the host.
 
-import { BY_MNEMONIC, encode, type Fields } from '../src/arch/isa.ts';
+import { BY_MNEMONIC, INSTRUCTIONS, Imm, encode, type Fields, type InstrDef } from '../src/arch/isa.ts';
 import { Status } from '../src/arch/csr.ts';
 import { KSEG_BASE } from '../src/arch/memmap.ts';
 import { nullTracer } from '../src/machine/tracers.ts';
@@ -185,3 +185,19 @@ export function userMachine(
 
 /** A tracer whose every hook does nothing, with `over` replacing some. */
 export const tracer = nullTracer;
+
+/** Mnemonics by kind, from the ISA table, for the random programs of the differential tests. */
+export const MNEMONICS = (() => {
+  const pick = (ok: (d: InstrDef) => boolean): string[] => INSTRUCTIONS.filter(ok).map((d) => d.mnemonic);
+  return {
+    /** Register-register ALU operations. */
+    RR: pick((d) => d.format === 'R'),
+    /** Register-immediate ALU operations (not shifts, not jalr). */
+    RI: pick((d) => d.format === 'I' && d.imm !== Imm.SHAMT && d.mnemonic !== 'jalr'),
+    /** Shifts by an immediate. */
+    SH: pick((d) => d.format === 'I' && d.imm === Imm.SHAMT),
+    LOADS: pick((d) => d.format === 'L'),
+    STORES: pick((d) => d.format === 'S'),
+    BRANCHES: pick((d) => d.format === 'B'),
+  };
+})();

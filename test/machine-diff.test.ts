@@ -18,7 +18,7 @@ import { Pte } from '../src/arch/pte.ts';
 import { Cause } from '../src/arch/traps.ts';
 import type { MachineConfig } from '../src/machine/machine.ts';
 import type { TlbConfig } from '../src/machine/mmu/tlb.ts';
-import { ROOT_PA, ins, tracer, userMachine } from './cpu-helpers.ts';
+import { ROOT_PA, ins, tracer, userMachine, MNEMONICS } from './cpu-helpers.ts';
 
 const LONG = process.env.VMLAB_LONG === '1';
 const RUNS = LONG ? 100 : 12;
@@ -94,12 +94,7 @@ out:    csrr t0, SCRATCH0
 `;
 }
 
-const RR = ['add', 'sub', 'and', 'or', 'xor', 'sll', 'srl', 'sra', 'slt', 'sltu', 'mul', 'mulh', 'mulhu', 'div', 'divu', 'rem', 'remu'];
-const RI = ['addi', 'andi', 'ori', 'xori', 'slti', 'sltiu'];
-const SH = ['slli', 'srli', 'srai'];
-const LOADS = ['lw', 'lh', 'lhu', 'lb', 'lbu'];
-const STORES = ['sw', 'sh', 'sb'];
-const BRANCHES = ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'];
+const { RR, RI, SH, LOADS, STORES, BRANCHES } = MNEMONICS;
 /** Destinations: anything but s0-s2 (the base registers) and r0 now and then. */
 const dst = fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15);
 const src = fc.integer({ min: 0, max: 15 });
