@@ -168,527 +168,527 @@ function fastPass(m: Machine, end: number): number {
       // Leaves with the word in hand: break pass (slow set), or break dispatch for a load or
       // store the caches could not serve (below).
       dispatch: {
-      // Blocks start where control arrives other than by falling through: the pass's first
-      // instruction, a branch or jump target, where a block ended. Straight-line code
-      // in the plain loop costs one test.
-      if (jumped && useBlocks) {
-        jumped = false;
-        const pa = fBase | (pc & 0xfff);
-        const page = code[pa >>> 12];
-        if (page !== undefined) {
-          let blk = page[(pa >>> 2) & 1023];
-          if (typeof blk === 'number') {
-            if (blk < HOT_ENTRY) page[(pa >>> 2) & 1023] = blk + 1;
-            else blk = compileEntry(m, page, pa);
-          }
-          if (typeof blk === 'function') {
-            st[0] = cyc;
-            st[1] = n;
-            st[2] = rN;
-            st[3] = rT;
-            st[4] = wN;
-            st[5] = wT;
-            st[6] = pc;
-            st[15] = kL;
-            st[16] = kS;
-            const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R, pa >>> 2);
-            if (why === 0 /* DONE */ || why === 4 /* SLOW_MEMORY */ || why === 2 /* SLOW_EXEC */) {
-              cyc = st[0]!;
-              n = st[1]!;
-              rN = st[2]!;
-              rT = st[3]!;
-              wN = st[4]!;
-              wT = st[5]!;
-              pc = st[6]!;
-              kL = st[15]!;
-              kS = st[16]!;
-              if (why === 0 /* DONE */) {
-                jumped = true;
-                continue;
-              }
-              w = st[7]!;
-              slow = why;
-              if (why === 4 /* SLOW_MEMORY */) break dispatch;
-              break pass;
+        // Blocks start where control arrives other than by falling through: the pass's first
+        // instruction, a branch or jump target, where a block ended. Straight-line code
+        // in the plain loop costs one test.
+        if (jumped && useBlocks) {
+          jumped = false;
+          const pa = fBase | (pc & 0xfff);
+          const page = code[pa >>> 12];
+          if (page !== undefined) {
+            let blk = page[(pa >>> 2) & 1023];
+            if (typeof blk === 'number') {
+              if (blk < HOT_ENTRY) page[(pa >>> 2) & 1023] = blk + 1;
+              else blk = compileEntry(m, page, pa);
             }
-            // STALE or NOT_ENTERED: nothing ran; this instruction runs below.
-            // A stale entry was hot: compile it again at its next visit.
-            if (why === 5 /* STALE */) page[(pa >>> 2) & 1023] = HOT_ENTRY;
-          }
-        } else if (++heat[pa >>> 12]! >= HOT_PAGE) warmPage(m, pa);
-      }
-      w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
-      switch (w & 0xff) {
-        case 0x01: // add
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x02: // sub
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] - mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x03: // and
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x04: // or
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x05: // xor
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x06: // sll
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x07: // srl
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x08: // sra
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> mem32[R + ((w >>> 16) & 15)];
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x09: // slt
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < mem32[R + ((w >>> 16) & 15)] ? 1 : 0;
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x0a: // sltu
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < mem32[R + ((w >>> 16) & 15)] >>> 0 ? 1 : 0;
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x0b: // mul
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = Math.imul(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-          cyc += cMul;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x0c: // mulh
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mulh(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-          cyc += cMul;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x0d: // mulhu
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = mulhu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-          cyc += cMul;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x0e: // div
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = div(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-          cyc += cDiv;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x0f: // divu
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = divu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-          cyc += cDiv;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x10: // rem
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = rem(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-          cyc += cDiv;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x11: // remu
-          if (w >>> 20 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = remu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-          cyc += cDiv;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x18: // addi
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + (w >> 16);
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x19: // andi
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & (w >>> 16);
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x1a: // ori
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | (w >>> 16);
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x1b: // xori
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ (w >>> 16);
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x1c: // slli
-          if (w >>> 21 !== 0) break; // shift amount above 31
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << (w >>> 16);
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x1d: // srli
-          if (w >>> 21 !== 0) break; // shift amount above 31
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> (w >>> 16);
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x1e: // srai
-          if (w >>> 21 !== 0) break; // shift amount above 31
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> (w >>> 16);
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x1f: // slti
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < w >> 16 ? 1 : 0;
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x20: // sltiu
-          mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x21: // lui
-          if ((w & 0xf000) !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = (w >>> 16) << 16;
-          cyc += cAlu;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        case 0x28: { // lw
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === rVpn && (a & 3) === 0) {
-            mem32[R + ((w >>> 8) & 15)] = mem32[(rBase | (a & 0xfff)) >> 2];
-            rN++;
-            rT = n;
-            cyc += cLoad;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
-            mem32[R + ((w >>> 8) & 15)] = mem32[(a & 0x7fffffff) >> 2];
-            kL++;
-            cyc += cLoad;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          }
-          slow = SLOW_MEMORY;
-          break dispatch;
+            if (typeof blk === 'function') {
+              st[0] = cyc;
+              st[1] = n;
+              st[2] = rN;
+              st[3] = rT;
+              st[4] = wN;
+              st[5] = wT;
+              st[6] = pc;
+              st[15] = kL;
+              st[16] = kS;
+              const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R, pa >>> 2);
+              if (why === 0 /* DONE */ || why === 4 /* SLOW_MEMORY */ || why === 2 /* SLOW_EXEC */) {
+                cyc = st[0]!;
+                n = st[1]!;
+                rN = st[2]!;
+                rT = st[3]!;
+                wN = st[4]!;
+                wT = st[5]!;
+                pc = st[6]!;
+                kL = st[15]!;
+                kS = st[16]!;
+                if (why === 0 /* DONE */) {
+                  jumped = true;
+                  continue;
+                }
+                w = st[7]!;
+                slow = why;
+                if (why === 4 /* SLOW_MEMORY */) break dispatch;
+                break pass;
+              }
+              // STALE or NOT_ENTERED: nothing ran; this instruction runs below.
+              // A stale entry was hot: compile it again at its next visit.
+              if (why === 5 /* STALE */) page[(pa >>> 2) & 1023] = HOT_ENTRY;
+            }
+          } else if (++heat[pa >>> 12]! >= HOT_PAGE) warmPage(m, pa);
         }
-        case 0x29: { // lh
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === rVpn && (a & 1) === 0) {
-            mem32[R + ((w >>> 8) & 15)] = mem16s[(rBase | (a & 0xfff)) >> 1];
-            rN++;
-            rT = n;
-            cyc += cLoad;
+        w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
+        switch (w & 0xff) {
+          case 0x01: // add
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
-            mem32[R + ((w >>> 8) & 15)] = mem16s[(a & 0x7fffffff) >> 1];
-            kL++;
-            cyc += cLoad;
+          case 0x02: // sub
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] - mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          slow = SLOW_MEMORY;
-          break dispatch;
-        }
-        case 0x2a: { // lhu
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === rVpn && (a & 1) === 0) {
-            mem32[R + ((w >>> 8) & 15)] = mem16[(rBase | (a & 0xfff)) >> 1];
-            rN++;
-            rT = n;
-            cyc += cLoad;
+          case 0x03: // and
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
-            mem32[R + ((w >>> 8) & 15)] = mem16[(a & 0x7fffffff) >> 1];
-            kL++;
-            cyc += cLoad;
+          case 0x04: // or
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          slow = SLOW_MEMORY;
-          break dispatch;
-        }
-        case 0x2b: { // lb
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === rVpn) {
-            mem32[R + ((w >>> 8) & 15)] = mem8s[rBase | (a & 0xfff)];
-            rN++;
-            rT = n;
-            cyc += cLoad;
+          case 0x05: // xor
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram) {
-            mem32[R + ((w >>> 8) & 15)] = mem8s[(a & 0x7fffffff)];
-            kL++;
-            cyc += cLoad;
+          case 0x06: // sll
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          slow = SLOW_MEMORY;
-          break dispatch;
-        }
-        case 0x2c: { // lbu
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === rVpn) {
-            mem32[R + ((w >>> 8) & 15)] = mem8[rBase | (a & 0xfff)];
-            rN++;
-            rT = n;
-            cyc += cLoad;
+          case 0x07: // srl
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram) {
-            mem32[R + ((w >>> 8) & 15)] = mem8[(a & 0x7fffffff)];
-            kL++;
-            cyc += cLoad;
+          case 0x08: // sra
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> mem32[R + ((w >>> 16) & 15)];
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          slow = SLOW_MEMORY;
-          break dispatch;
-        }
-        case 0x30: { // sw
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === wVpn && (a & 3) === 0) {
-            mem32[(wBase | (a & 0xfff)) >> 2] = mem32[R + ((w >>> 8) & 15)];
-            wN++;
-            wT = n;
-            cyc += cStore;
+          case 0x09: // slt
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < mem32[R + ((w >>> 16) & 15)] ? 1 : 0;
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
-            mem32[(a & 0x7fffffff) >> 2] = mem32[R + ((w >>> 8) & 15)];
-            kS++;
-            cyc += cStore;
+          case 0x0a: // sltu
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < mem32[R + ((w >>> 16) & 15)] >>> 0 ? 1 : 0;
+            cyc += cAlu;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          slow = SLOW_MEMORY;
-          break dispatch;
-        }
-        case 0x31: { // sh
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === wVpn && (a & 1) === 0) {
-            mem16[(wBase | (a & 0xfff)) >> 1] = mem32[R + ((w >>> 8) & 15)];
-            wN++;
-            wT = n;
-            cyc += cStore;
+          case 0x0b: // mul
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = Math.imul(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+            cyc += cMul;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
-            mem16[(a & 0x7fffffff) >> 1] = mem32[R + ((w >>> 8) & 15)];
-            kS++;
-            cyc += cStore;
+          case 0x0c: // mulh
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mulh(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+            cyc += cMul;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          slow = SLOW_MEMORY;
-          break dispatch;
-        }
-        case 0x32: { // sb
-          const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if (a >>> 12 === wVpn) {
-            mem8[wBase | (a & 0xfff)] = mem32[R + ((w >>> 8) & 15)];
-            wN++;
-            wT = n;
-            cyc += cStore;
+          case 0x0d: // mulhu
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = mulhu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+            cyc += cMul;
             n++;
             pc = (pc + 4) | 0;
             continue;
-          }
-          if (a < 0 && (a & 0x7fffffff) < kram) {
-            mem8[(a & 0x7fffffff)] = mem32[R + ((w >>> 8) & 15)];
-            kS++;
-            cyc += cStore;
+          case 0x0e: // div
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = div(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+            cyc += cDiv;
             n++;
             pc = (pc + 4) | 0;
             continue;
+          case 0x0f: // divu
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = divu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+            cyc += cDiv;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x10: // rem
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = rem(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+            cyc += cDiv;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x11: // remu
+            if (w >>> 20 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = remu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+            cyc += cDiv;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x18: // addi
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + (w >> 16);
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x19: // andi
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & (w >>> 16);
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x1a: // ori
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | (w >>> 16);
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x1b: // xori
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ (w >>> 16);
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x1c: // slli
+            if (w >>> 21 !== 0) break; // shift amount above 31
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << (w >>> 16);
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x1d: // srli
+            if (w >>> 21 !== 0) break; // shift amount above 31
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> (w >>> 16);
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x1e: // srai
+            if (w >>> 21 !== 0) break; // shift amount above 31
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> (w >>> 16);
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x1f: // slti
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < w >> 16 ? 1 : 0;
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x20: // sltiu
+            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x21: // lui
+            if ((w & 0xf000) !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = (w >>> 16) << 16;
+            cyc += cAlu;
+            n++;
+            pc = (pc + 4) | 0;
+            continue;
+          case 0x28: { // lw
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === rVpn && (a & 3) === 0) {
+              mem32[R + ((w >>> 8) & 15)] = mem32[(rBase | (a & 0xfff)) >> 2];
+              rN++;
+              rT = n;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
+              mem32[R + ((w >>> 8) & 15)] = mem32[(a & 0x7fffffff) >> 2];
+              kL++;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
           }
-          slow = SLOW_MEMORY;
-          break dispatch;
-        }
-        case 0x38: // beq
-          if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
-            pc = (pc + ((w >> 16) << 2)) | 0;
+          case 0x29: { // lh
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === rVpn && (a & 1) === 0) {
+              mem32[R + ((w >>> 8) & 15)] = mem16s[(rBase | (a & 0xfff)) >> 1];
+              rN++;
+              rT = n;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+              mem32[R + ((w >>> 8) & 15)] = mem16s[(a & 0x7fffffff) >> 1];
+              kL++;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
+          }
+          case 0x2a: { // lhu
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === rVpn && (a & 1) === 0) {
+              mem32[R + ((w >>> 8) & 15)] = mem16[(rBase | (a & 0xfff)) >> 1];
+              rN++;
+              rT = n;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+              mem32[R + ((w >>> 8) & 15)] = mem16[(a & 0x7fffffff) >> 1];
+              kL++;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
+          }
+          case 0x2b: { // lb
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === rVpn) {
+              mem32[R + ((w >>> 8) & 15)] = mem8s[rBase | (a & 0xfff)];
+              rN++;
+              rT = n;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram) {
+              mem32[R + ((w >>> 8) & 15)] = mem8s[(a & 0x7fffffff)];
+              kL++;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
+          }
+          case 0x2c: { // lbu
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === rVpn) {
+              mem32[R + ((w >>> 8) & 15)] = mem8[rBase | (a & 0xfff)];
+              rN++;
+              rT = n;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram) {
+              mem32[R + ((w >>> 8) & 15)] = mem8[(a & 0x7fffffff)];
+              kL++;
+              cyc += cLoad;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
+          }
+          case 0x30: { // sw
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === wVpn && (a & 3) === 0) {
+              mem32[(wBase | (a & 0xfff)) >> 2] = mem32[R + ((w >>> 8) & 15)];
+              wN++;
+              wT = n;
+              cyc += cStore;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
+              mem32[(a & 0x7fffffff) >> 2] = mem32[R + ((w >>> 8) & 15)];
+              kS++;
+              cyc += cStore;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
+          }
+          case 0x31: { // sh
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === wVpn && (a & 1) === 0) {
+              mem16[(wBase | (a & 0xfff)) >> 1] = mem32[R + ((w >>> 8) & 15)];
+              wN++;
+              wT = n;
+              cyc += cStore;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+              mem16[(a & 0x7fffffff) >> 1] = mem32[R + ((w >>> 8) & 15)];
+              kS++;
+              cyc += cStore;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
+          }
+          case 0x32: { // sb
+            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if (a >>> 12 === wVpn) {
+              mem8[wBase | (a & 0xfff)] = mem32[R + ((w >>> 8) & 15)];
+              wN++;
+              wT = n;
+              cyc += cStore;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            if (a < 0 && (a & 0x7fffffff) < kram) {
+              mem8[(a & 0x7fffffff)] = mem32[R + ((w >>> 8) & 15)];
+              kS++;
+              cyc += cStore;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            }
+            slow = SLOW_MEMORY;
+            break dispatch;
+          }
+          case 0x38: // beq
+            if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
+              pc = (pc + ((w >> 16) << 2)) | 0;
+              jumped = true;
+              cyc += cTaken;
+            } else {
+              pc = (pc + 4) | 0;
+              cyc += cBranch;
+            }
+            n++;
+            continue;
+          case 0x39: // bne
+            if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
+              pc = (pc + ((w >> 16) << 2)) | 0;
+              jumped = true;
+              cyc += cTaken;
+            } else {
+              pc = (pc + 4) | 0;
+              cyc += cBranch;
+            }
+            n++;
+            continue;
+          case 0x3a: // blt
+            if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
+              pc = (pc + ((w >> 16) << 2)) | 0;
+              jumped = true;
+              cyc += cTaken;
+            } else {
+              pc = (pc + 4) | 0;
+              cyc += cBranch;
+            }
+            n++;
+            continue;
+          case 0x3b: // bge
+            if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
+              pc = (pc + ((w >> 16) << 2)) | 0;
+              jumped = true;
+              cyc += cTaken;
+            } else {
+              pc = (pc + 4) | 0;
+              cyc += cBranch;
+            }
+            n++;
+            continue;
+          case 0x3c: // bltu
+            if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
+              pc = (pc + ((w >> 16) << 2)) | 0;
+              jumped = true;
+              cyc += cTaken;
+            } else {
+              pc = (pc + 4) | 0;
+              cyc += cBranch;
+            }
+            n++;
+            continue;
+          case 0x3d: // bgeu
+            if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
+              pc = (pc + ((w >> 16) << 2)) | 0;
+              jumped = true;
+              cyc += cTaken;
+            } else {
+              pc = (pc + 4) | 0;
+              cyc += cBranch;
+            }
+            n++;
+            continue;
+          case 0x40: // jal
+            mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
+            pc = (pc + ((w >> 12) << 2)) | 0;
             jumped = true;
-            cyc += cTaken;
-          } else {
-            pc = (pc + 4) | 0;
-            cyc += cBranch;
-          }
-          n++;
-          continue;
-        case 0x39: // bne
-          if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
-            pc = (pc + ((w >> 16) << 2)) | 0;
+            cyc += cJump;
+            n++;
+            continue;
+          case 0x41: { // jalr
+            const t = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+            if ((t & 3) !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
+            pc = t;
             jumped = true;
-            cyc += cTaken;
-          } else {
-            pc = (pc + 4) | 0;
-            cyc += cBranch;
+            cyc += cJump;
+            n++;
+            continue;
           }
-          n++;
-          continue;
-        case 0x3a: // blt
-          if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
-            pc = (pc + ((w >> 16) << 2)) | 0;
-            jumped = true;
-            cyc += cTaken;
-          } else {
+          case 0x4d: // csrr
+          case 0x4e: { // csrw
+            // Kernel mode only (else the slow path traps), and only what kernelCsrAccess takes.
+            if (kram === 0) break;
+            m.pc = pc >>> 0;
+            m.cycles = cBase + cyc;
+            m.instret = iBase + n;
+            const cost = kernelCsrAccess(m, w);
+            if (cost < 0) break;
+            cyc += cost;
+            n++;
             pc = (pc + 4) | 0;
-            cyc += cBranch;
+            evt = rel(m.nextEvent - cBase);
+            st[8] = evt;
+            continue;
           }
-          n++;
-          continue;
-        case 0x3b: // bge
-          if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
-            pc = (pc + ((w >> 16) << 2)) | 0;
-            jumped = true;
-            cyc += cTaken;
-          } else {
+          case 0x51: // rdcycle
+            if (w >>> 12 !== 0) break;
+            mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
+            cyc += cSystem;
+            n++;
             pc = (pc + 4) | 0;
-            cyc += cBranch;
-          }
-          n++;
-          continue;
-        case 0x3c: // bltu
-          if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
-            pc = (pc + ((w >> 16) << 2)) | 0;
-            jumped = true;
-            cyc += cTaken;
-          } else {
-            pc = (pc + 4) | 0;
-            cyc += cBranch;
-          }
-          n++;
-          continue;
-        case 0x3d: // bgeu
-          if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
-            pc = (pc + ((w >> 16) << 2)) | 0;
-            jumped = true;
-            cyc += cTaken;
-          } else {
-            pc = (pc + 4) | 0;
-            cyc += cBranch;
-          }
-          n++;
-          continue;
-        case 0x40: // jal
-          mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
-          pc = (pc + ((w >> 12) << 2)) | 0;
-          jumped = true;
-          cyc += cJump;
-          n++;
-          continue;
-        case 0x41: { // jalr
-          const t = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-          if ((t & 3) !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
-          pc = t;
-          jumped = true;
-          cyc += cJump;
-          n++;
-          continue;
+            continue;
+          default:
+            break;
         }
-        case 0x4d: // csrr
-        case 0x4e: { // csrw
-          // Kernel mode only (else the slow path traps), and only what kernelCsrAccess takes.
-          if (kram === 0) break;
-          m.pc = pc >>> 0;
-          m.cycles = cBase + cyc;
-          m.instret = iBase + n;
-          const cost = kernelCsrAccess(m, w);
-          if (cost < 0) break;
-          cyc += cost;
-          n++;
-          pc = (pc + 4) | 0;
-          evt = rel(m.nextEvent - cBase);
-          st[8] = evt;
-          continue;
-        }
-        case 0x51: // rdcycle
-          if (w >>> 12 !== 0) break;
-          mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
-          cyc += cSystem;
-          n++;
-          pc = (pc + 4) | 0;
-          continue;
-        default:
-          break;
-      }
-      slow = SLOW_EXEC;
-      break pass;
+        slow = SLOW_EXEC;
+        break pass;
       }
       // A load or store the caches did not serve. A device register in kernel mode is read or
       // written here, as the slow path would (the devices see the time before the access's
