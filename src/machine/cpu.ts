@@ -12,13 +12,14 @@
 //   `break`s out to the slow path (step.ts), which runs the whole instruction plainly: cache
 //   misses, misaligned addresses, devices, system instructions, illegal words, traps. Locals
 //   are written back to the Machine before that call and reloaded after it (a new pass).
-// - Hot code runs as compiled blocks (blocks.ts): once a RAM page has run HOT_PAGE
-//   instructions here, each instruction address reached at the top of the loop is looked up
-//   in the page's block table and, if a block starts there, the block runs instead of the
-//   switch, with the same counts (it shares the pass's caches and counters through
-//   m.blockState). The switch runs whatever no block holds.
+// - Hot loops run as compiled blocks (blocks.ts): where control arrives other than by falling
+//   through, in a page it has arrived in HOT_PAGE times, the address is looked up in the
+//   page's block table (counted there until HOT_ENTRY, then compiled); if a block starts
+//   there, it runs instead of the switch, with the same counts (it shares the pass's caches
+//   and counters through m.blockState). The switch runs whatever no block holds.
 // - In kernel mode the kernel segment is reached directly, without the caches: its loads and
-//   stores (kL/kS) and its fetches (the fetch cache switches page) never leave the pass.
+//   stores (kL/kS) and its fetches (the fetch cache switches page) never leave the pass, nor
+//   do a csrr, a plain csrw or a device load or store (named helpers in step.ts).
 // - Three one-entry caches, fetch (f), data read (r) and data write (w): "virtual page vpn
 //   maps to RAM at base, and this access is allowed in the current mode". The slow path fills
 //   them after a successful translation (a store's only once the TLB entry has D) and drops
@@ -30,8 +31,8 @@
 // - Events (timer, disk, cycle limit, stop requests, interrupts after a STATUS change) are one
 //   comparison per instruction: cycles >= nextEvent (as int32 offsets, see below).
 // - r0: fast cases write rd unconditionally; r0 is reset to 0 before every instruction.
-// - Machine.run() first runs a warm-up program once per process (machine.ts, train()), so V8
-//   compiles this loop with complete type feedback.
+// - Machine.run() first runs warm-up programs once per process (warmup.ts), so V8 compiles
+//   this loop with complete type feedback.
 
 import type { Machine } from './machine.ts';
 import { compileBlock, HOT_ENTRY, HOT_PAGE, type Block, type BlockPage } from './blocks.ts';
