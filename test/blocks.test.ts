@@ -107,10 +107,16 @@ interface BlockUse {
   stale: number;
   /** Calls of a self-looping block that went round more than once. */
   selfLoops: number;
+  /** Calls in which blockMemory served a user-space access in place (DIRTY set)... */
+  served: number;
+  /** ...and that access evicted the TLB entry of the block's own page (DIRTY = 2)... */
+  fetchDropped: number;
+  /** ...or trapped (SYNCED). */
+  trapped: number;
 }
 
 function newUse(): BlockUse {
-  return { entered: 0, instructions: 0, slowExits: 0, notEntered: 0, stale: 0, selfLoops: 0 };
+  return { entered: 0, instructions: 0, slowExits: 0, notEntered: 0, stale: 0, selfLoops: 0, served: 0, fetchDropped: 0, trapped: 0 };
 }
 
 function addUse(to: BlockUse, u: BlockUse): void {
@@ -143,8 +149,12 @@ function instrument(m: Machine, use: BlockUse): void {
           const ran = st[BS.N]! - n0;
           use.entered++;
           use.instructions += ran;
-          if (why !== BlockExit.DONE) use.slowExits++;
+          if (why !== BlockExit.DONE && why !== BlockExit.SYNCED) use.slowExits++;
           if (selfLoop && ran > len) use.selfLoops++;
+          // The loop clears DIRTY at the start of a pass, and a pass ends when it is set.
+          if (st[BS.DIRTY] !== 0) use.served++;
+          if (st[BS.DIRTY] === 2) use.fetchDropped++;
+          if (why === BlockExit.SYNCED) use.trapped++;
         }
         return why;
       }) as Block;
@@ -464,6 +474,11 @@ describe('blocks on = blocks off = reference model, on random looping programs',
     expect(total.slowExits).toBeGreaterThan(0);
     expect(total.notEntered).toBeGreaterThan(0);
     expect(total.instructions).toBeGreaterThan(RUNS * 1000);
+    // User-space accesses the caches could not serve ran in place (step.ts, blockMemory):
+    // some evicted the TLB entry of the block's own code, some trapped.
+    expect(total.served).toBeGreaterThan(0);
+    expect(total.fetchDropped).toBeGreaterThan(0);
+    expect(total.trapped).toBeGreaterThan(0);
   }, TIMEOUT);
 
   it('random timings (zero-cycle classes included) and cycle limits', () => {

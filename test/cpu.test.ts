@@ -415,6 +415,10 @@ describe('the fast loop', () => {
     ];
     expect(uses.length).toBeGreaterThan(25);
     for (const [index, name] of uses) expect([name, index]).toEqual([name, BS[slot[name]!]]);
+    // Slots written with their name beside them: st[17 /* BS.FN0 */].
+    const named = [...src.matchAll(/\bst\[(\d+) \/\* BS\.(\w+) \*\/\]/g)];
+    expect(named.length).toBeGreaterThan(4);
+    for (const x of named) expect([x[2], Number(x[1])]).toEqual([x[2], BS[x[2] as keyof typeof BS]]);
     const exits = [...src.matchAll(/(\d+) \/\* (\w+) \*\//g)];
     expect(exits.length).toBeGreaterThan(4);
     for (const x of exits) expect([x[2], Number(x[1])]).toEqual([x[2], BlockExit[x[2] as keyof typeof BlockExit]]);

@@ -23,60 +23,26 @@
 //   budget holds all of it (else NOT_ENTERED, and the loop runs one instruction itself).
 // - A branch or jump back to its own first word loops inside the function while that still holds.
 // - It uses the pass's translation caches (passed in BlockState) and counts their uses like
-//   the loop does (rN/rT, wN/wT); a load or store the caches cannot serve, a misaligned one,
-//   or a jalr to a misaligned target ends it with the word in hand (SLOW_MEMORY / SLOW_EXEC),
-//   the instructions before it retired.
+//   the loop does (rN/rT, wN/wT). An aligned user-space access the caches cannot serve (a TLB
+//   miss, another page) runs through step.ts's blockMemory without leaving the block: the
+//   same slow path the loop would take, with the block's registers and counters written back
+//   first and the new caches read after it; it leaves right after that instruction if the
+//   access dropped the fetch cache, wrote the block's own page, reached a device or moved the
+//   next event inside the block, and at once (SYNCED) if it trapped. A kernel-segment access
+//   beyond RAM (a device), a misaligned one, or a jalr to a misaligned target ends the block
+//   with the word in hand (SLOW_MEMORY / SLOW_EXEC), the instructions before it retired.
 // - Everything a block needs is in its arguments (its first word's physical index among them)
 //   and its literals (word values, cycle costs), so one compiled function serves the same code
 //   wherever it sits in RAM and in every machine with the same timing (the kernel in every
 //   test machine; a program's page swapped back into another frame).
-//
-// Block state (an Int32Array per machine, `m.blockState`), indices BS.*: the loop writes the
-// counters before a call and reads them back after it; the pass constants (event, budget,
-// caches) are written once per pass.
+// - The block state it shares with the loop, and the codes it returns, are in block-abi.ts.
 
 import { Op } from '../arch/isa.ts';
-import { div, divu, mulh, mulhu, rem, remu } from './step.ts';
+import { BS, BlockExit, BlockMemory } from './block-abi.ts';
+import type { Machine } from './machine.ts';
+import { blockMemory, div, divu, mulh, mulhu, rem, remu } from './step.ts';
 
-export const BS = {
-  /** In/out: cycles and instructions since the pass began (int32 offsets, as in cpu.ts). */
-  CYC: 0,
-  N: 1,
-  /** In/out: uses of the read and write caches, and the n of the last one. */
-  RN: 2,
-  RT: 3,
-  WN: 4,
-  WT: 5,
-  /** In/out: the virtual pc (the block's first word on entry, the next instruction on exit). */
-  PC: 6,
-  /** Out: the word in hand on a SLOW_* exit. */
-  W: 7,
-  /** Pass constants: the event and budget limits, and the data caches. */
-  EVT: 8,
-  STOP: 9,
-  RVPN: 10,
-  RBASE: 11,
-  WVPN: 12,
-  WBASE: 13,
-  /** Pass constant: the RAM size in kernel mode (the kernel segment is reached directly), else 0. */
-  KRAM: 14,
-  /** In/out: direct kernel-segment loads and stores. */
-  KL: 15,
-  KS: 16,
-  SIZE: 20,
-} as const;
-
-/** What a block returns: DONE (ran, pc is the next instruction), or why it stopped early. */
-export const BlockExit = {
-  DONE: 0,
-  /** Values shared with cpu.ts's SLOW_* reasons. */
-  SLOW_EXEC: 2,
-  SLOW_MEMORY: 4,
-  /** Its words changed since it was compiled: nothing ran. */
-  STALE: 5,
-  /** The event or budget limit falls inside it: nothing ran. */
-  NOT_ENTERED: 6,
-} as const;
+export { BS, BlockExit } from './block-abi.ts';
 
 export type Block = (
   st: Int32Array,
@@ -88,6 +54,8 @@ export type Block = (
   R: number,
   /** Physical word index of the block's first instruction. */
   p: number,
+  /** For blockMemory only. */
+  m: Machine,
 ) => number;
 
 /**
@@ -197,7 +165,7 @@ function kindOf(w: number): Kind {
 
 // ---- translation ------------------------------------------------------------------------------
 
-const HELPERS = { div, divu, rem, remu, mulh, mulhu };
+const HELPERS = { div, divu, rem, remu, mulh, mulhu, blockMemory };
 /** Compiled functions by source text, shared by every machine (bounded: cleared when full). */
 const compiled = new Map<string, Block>();
 const MAX_COMPILED = 50_000;
@@ -271,7 +239,7 @@ export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts, k
   if (fn === undefined) {
     if (compiled.size >= MAX_COMPILED) compiled.clear();
     const src = blockSource(trace, costs);
-    fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu } = H;\nreturn ${src};`)(HELPERS) as Block;
+    fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu, blockMemory } = H;\nreturn ${src};`)(HELPERS) as Block;
     compiled.set(key, fn);
   }
   return fn;
@@ -340,23 +308,21 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
 
   // p = the physical word index of the first instruction: the code is the same wherever the
   // page sits in RAM (a page of a program swapped back into another frame reuses it).
-  line(`function block(st, mem32, mem16, mem16s, mem8, mem8s, R, p) {`);
+  line(`function block(st, mem32, mem16, mem16s, mem8, mem8s, R, p, m) {`);
   const at = (k: number): string => (pws[k] === pw ? 'p' : `p + ${pws[k]! - pw}`);
   line(`  if (${words.map((w, k) => `mem32[${at(k)}] !== ${w | 0}`).join(' || ')}) return ${BlockExit.STALE};`);
   line(`  let cyc = st[${BS.CYC}], n = st[${BS.N}];`);
   line(`  const evt = st[${BS.EVT}], stop = st[${BS.STOP}];`);
   line(`  if (cyc + ${pre} >= evt || n + ${len} > stop) return ${BlockExit.NOT_ENTERED};`);
   line(`  const pc0 = st[${BS.PC}];`);
-  // own: this block's page (byte address), for the stores that must leave the block.
-  if (stores) line(`  const own = (p & ~1023) << 2;`);
-  if (loads || stores) line(`  const kram = st[${BS.KRAM}];`);
-  if (loads) line(`  let rN = st[${BS.RN}], rT = st[${BS.RT}], kL = st[${BS.KL}]; const rVpn = st[${BS.RVPN}], rBase = st[${BS.RBASE}];`);
-  // Stores into this block's own page leave the block (through the slow path), so that the
-  // next entry checks the words again.
+  // own: this block's page (byte address): stores into it must leave the block (so that the
+  // next entry checks the words again), and blockMemory is told it.
+  if (loads || stores) line(`  const own = (p & ~1023) << 2, kram = st[${BS.KRAM}];`);
+  if (loads) line(`  let rN = st[${BS.RN}], rT = st[${BS.RT}], kL = st[${BS.KL}], rVpn = st[${BS.RVPN}], rBase = st[${BS.RBASE}];`);
   if (stores)
-    line(`  let wN = st[${BS.WN}], wT = st[${BS.WT}], kS = st[${BS.KS}]; const wBase = st[${BS.WBASE}], wVpn = wBase === own ? -1 : st[${BS.WVPN}];`);
+    line(`  let wN = st[${BS.WN}], wT = st[${BS.WT}], kS = st[${BS.KS}], wBase = st[${BS.WBASE}], wVpn = wBase === own ? -1 : st[${BS.WVPN}];`);
   if (regs.size > 0) line(`  let ${[...regs].map((r) => `x${r} = mem32[R + ${r}]`).join(', ')};`);
-  line(`  let a = 0, why = ${BlockExit.DONE}, pcx = 0, wd = 0;`);
+  line(`  let a = 0, why = ${BlockExit.DONE}, pcx = 0, wd = 0${loads || stores ? ', r = 0' : ''};`);
   line(selfLoop ? `  out: for (;;) {` : `  out: {`);
 
   for (let k = 0; k < len; k++) {
@@ -392,6 +358,23 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
       line(`  } else if (a < 0 && (a & 0x7fffffff) < kram${aligned}${own}) {`);
       if (isStore) line(`    ${arr}[${kindex}] = ${reg(a)}; kS++;`);
       else line(`    ${a !== 0 ? `x${a} = ` : ''}${arr}[${kindex}]; kL++;`);
+      // User space: the slow path in place (blockMemory's contract), the registers and
+      // counters written back first, the new ones read after it.
+      line(`  } else if (a >= 0${aligned}) {`);
+      const back = [...written].map((r) => `mem32[R + ${r}] = x${r};`);
+      back.push(`st[${BS.CYC}] = cyc + ${before[k]!};`, `st[${BS.N}] = n + ${k};`, `st[${BS.PC}] = ${pcOf(k)};`);
+      if (loads) back.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`);
+      if (stores) back.push(`st[${BS.WN}] = wN;`, `st[${BS.WT}] = wT;`);
+      line(`    ${back.join(' ')}`);
+      line(`    r = blockMemory(m, st, ${w | 0}, own);`);
+      line(`    if (r === ${BlockMemory.TRAPPED}) { why = ${BlockExit.SYNCED}; break out; }`);
+      if (!isStore && a !== 0) line(`    x${a} = mem32[R + ${a}];`);
+      const after = [`cyc = st[${BS.CYC}] - ${before[k + 1]!};`, `n = st[${BS.N}] - ${k + 1};`];
+      if (loads) after.push(`rN = 0; rVpn = st[${BS.RVPN}]; rBase = st[${BS.RBASE}];`);
+      if (stores) after.push(`wN = 0; wBase = st[${BS.WBASE}]; wVpn = wBase === own ? -1 : st[${BS.WVPN}];`);
+      line(`    ${after.join(' ')}`);
+      // The access's translation cycles may bring the next event inside the rest of the block.
+      line(`    if (r !== ${BlockMemory.GO_ON} || cyc + ${pre} >= evt) ${exit(k + 1, BlockExit.DONE)}`);
       line(`  } else { ${exit(k, BlockExit.SLOW_MEMORY, undefined, 0, w)} }`);
     } else if (op in B_OPS) {
       // Taken: leave for the target, or loop when it is the first word. Not taken: go on (a

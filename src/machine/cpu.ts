@@ -16,7 +16,9 @@
 //   through, in a page it has arrived in HOT_PAGE times, the address is looked up in the
 //   page's block table (counted there until HOT_ENTRY, then compiled); if a block starts
 //   there, it runs instead of the switch, with the same counts (it shares the pass's caches
-//   and counters through m.blockState). The switch runs whatever no block holds.
+//   and counters through m.blockState). The switch runs whatever no block holds. A block
+//   serves a user-space access its caches miss in place (step.ts, blockMemory), which leaves
+//   the loop's cached locals out of date: the pass ends when that block returns.
 // - In kernel mode the kernel segment is reached directly, without the caches: its loads and
 //   stores (kL/kS) and its fetches (the fetch cache switches page) never leave the pass, nor
 //   do a csrr, a plain csrw or a device load or store (named helpers in step.ts).
@@ -73,6 +75,8 @@ const SLOW_FETCH = 3;
 const SLOW_MEMORY = 4;
 /** The machine stopped in a slow step the pass made. */
 const SLOW_STOPPED = 7;
+/** A block ran step.ts's blockMemory: nothing to do but start a new pass from m. */
+const SLOW_RESYNC = 9;
 
 /**
  * The fast loop: fast instructions until one needs the slow path (then the slow path runs it,
@@ -104,9 +108,11 @@ function fastPass(m: Machine, end: number): number {
   const cTaken = (cls.branch + m.timing.branchTaken) | 0;
   const cJump = cls.jump | 0;
   const cSystem = cls.system | 0;
-  for (;;) {
+  passes: for (;;) {
     const cBase = +m.cycles;
     const iBase = +m.instret;
+    m.passCycles = cBase;
+    m.passInstret = iBase;
     let evt = rel(m.nextEvent - cBase);
     const stop = rel(end - iBase);
     // Kernel mode: the kernel segment is reached directly (PA = va - 0x80000000), not through
@@ -136,6 +142,8 @@ function fastPass(m: Machine, end: number): number {
     st[12] = wVpn;
     st[13] = wBase;
     st[14] = kram;
+    st[17 /* BS.FN0 */] = 0;
+    st[18 /* BS.DIRTY */] = 0;
     let pc = m.pc | 0;
     let jumped = true;
     let cyc = 0;
@@ -192,7 +200,15 @@ function fastPass(m: Machine, end: number): number {
               st[6] = pc;
               st[15] = kL;
               st[16] = kS;
-              const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R, pa >>> 2);
+              const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R, pa >>> 2, m);
+              if (why === 8 /* SYNCED */) {
+                // A user-space access in the block trapped (step.ts, blockMemory): m holds
+                // everything but the block's direct kernel-segment counts.
+                m.loads += st[15 /* BS.KL */]!;
+                m.stores += st[16 /* BS.KS */]!;
+                if (m.stopInfo !== null) return SLOW_STOPPED;
+                continue passes;
+              }
               if (why === 0 /* DONE */ || why === 4 /* SLOW_MEMORY */ || why === 2 /* SLOW_EXEC */) {
                 cyc = st[0]!;
                 n = st[1]!;
@@ -203,13 +219,18 @@ function fastPass(m: Machine, end: number): number {
                 pc = st[6]!;
                 kL = st[15]!;
                 kS = st[16]!;
+                // After blockMemory ran (DIRTY), the caches and counters here are out of
+                // date: the pass ends (a new one starts from m).
+                const dirty = st[18 /* BS.DIRTY */]! !== 0;
                 if (why === 0 /* DONE */) {
                   jumped = true;
-                  continue;
+                  if (!dirty) continue;
+                  slow = SLOW_RESYNC;
+                  break pass;
                 }
                 w = st[7]!;
                 slow = why;
-                if (why === 4 /* SLOW_MEMORY */) break dispatch;
+                if (why === 4 /* SLOW_MEMORY */ && !dirty) break dispatch;
                 break pass;
               }
               // STALE or NOT_ENTERED: nothing ran; this instruction runs below.
@@ -717,14 +738,18 @@ function fastPass(m: Machine, end: number): number {
     m.cycles = cBase + cyc;
     m.instret = iBase + n;
     m.ir = w;
-    // Every fetch from the cache either retired (n) or is the word in hand (slow 2 or 4).
-    m.fN = n + (slow === SLOW_EXEC || slow === SLOW_MEMORY ? 1 : 0);
+    // Every fetch from the cache either retired (n) or is the word in hand (slow 2 or 4);
+    // blockMemory folded the first FN0 of them already.
+    m.fN = n + (slow === SLOW_EXEC || slow === SLOW_MEMORY ? 1 : 0) - st[17 /* BS.FN0 */]!;
     m.rN = rN;
     m.rT = iBase + rT;
     m.wN = wN;
     m.wT = iBase + wT;
-    m.fVpn = fVpn;
-    m.fBase = fBase;
+    // Unless blockMemory dropped the fetch cache (its TLB entry was evicted).
+    if (st[18 /* BS.DIRTY */]! !== 2) {
+      m.fVpn = fVpn;
+      m.fBase = fBase;
+    }
     m.loads += kL;
     m.stores += kS;
     // A load, store or system instruction the loop could not finish: the slow path runs it,
@@ -733,6 +758,7 @@ function fastPass(m: Machine, end: number): number {
     else if (slow === SLOW_MEMORY) stepMemory(m, w);
     else if (slow === SLOW_EVENT) boundarySlow(m);
     else if (slow === SLOW_FETCH) stepSlow(m);
+    else if (slow === SLOW_RESYNC) syncFast(m, 2 * (m.instret - 1));
     else return slow;
     if (m.stopInfo !== null) return SLOW_STOPPED;
   }

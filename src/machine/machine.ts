@@ -187,6 +187,9 @@ export class Machine {
   /** Per RAM page: instructions the fast loop ran there while it was cold. */
   readonly heat: Int32Array;
   readonly blockState = new Int32Array(BS.SIZE);
+  /** The cycles and instret at the start of the fast loop's current pass (for step.ts's blockMemory). */
+  passCycles = 0;
+  passInstret = 0;
   readonly blockCosts: BlockCosts;
 
   /** Cycles by instruction class, indexed by opcode (illegal opcodes cost a system instruction). */

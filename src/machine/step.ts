@@ -19,8 +19,9 @@
 import { Csr } from '../arch/csr.ts';
 import { Imm, INSTRUCTIONS, MUST_BE_ZERO, Op } from '../arch/isa.ts';
 import { DEVICE_BASE_PA, DEVICE_PAGE, KSEG_BASE } from '../arch/memmap.ts';
-import { PAGE_MASK, PAGE_SHIFT, Pte } from '../arch/pte.ts';
+import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Pte } from '../arch/pte.ts';
 import { Access, Cause, protectionCause } from '../arch/traps.ts';
+import { BS, BlockMemory } from './block-abi.ts';
 import { CSR_NONE, CSR_RO, csrKind, type Machine } from './machine.ts';
 import type { Device } from './devices/device.ts';
 
@@ -290,14 +291,7 @@ function load(m: Machine, va: number, size: number, signed: boolean, cost: numbe
     fillCache(m, Access.LOAD, va, pa, va >>> 0 < KSEG_BASE);
     return true;
   }
-  const dev = deviceAt(m, pa);
-  if (dev === null || size !== 4) {
-    fault(m, cost, Cause.BUS_ERROR, va);
-    return false;
-  }
-  loaded = dev.read(pa & 0xfff) | 0;
-  m.loads++;
-  return true;
+  return outsideRam(m, pa, va, size, false, 0, cost);
 }
 
 /** Store the low size bytes of value at va. Traps and returns false on a fault. */
@@ -319,13 +313,26 @@ function store(m: Machine, va: number, size: number, value: number, cost: number
     fillCache(m, Access.STORE, va, pa, va >>> 0 < KSEG_BASE);
     return true;
   }
+  return outsideRam(m, pa, va, size, true, value, cost);
+}
+
+/**
+ * A load (into `loaded`) or store at physical address pa beyond RAM: a device register (word
+ * accesses only) or a bus error (trapped, false).
+ */
+function outsideRam(m: Machine, pa: number, va: number, size: number, isStore: boolean, value: number, cost: number): boolean {
   const dev = deviceAt(m, pa);
   if (dev === null || size !== 4) {
     fault(m, cost, Cause.BUS_ERROR, va);
     return false;
   }
-  dev.write(pa & 0xfff, value | 0);
-  m.stores++;
+  if (isStore) {
+    dev.write(pa & 0xfff, value | 0);
+    m.stores++;
+  } else {
+    loaded = dev.read(pa & 0xfff) | 0;
+    m.loads++;
+  }
   return true;
 }
 
@@ -551,6 +558,121 @@ export function stepMemory(m: Machine, w: number): void {
     setReg(m, (w >>> 8) & 15, loaded);
   } else if (!store(m, va, MEM_SIZE[op]!, r[(w >>> 8) & 15]!, cost)) return;
   retire(m, cost, m.pc + 4);
+}
+
+/**
+ * A compiled block's aligned load or store w at a user-space address that the block's caches
+ * could not serve (blocks.ts): the whole instruction, exactly as the fast loop's pass exit,
+ * stepMemory and the next pass would run it, without leaving the block.
+ *
+ * Contract with the block: the registers it changed are back in the register file; st holds
+ * the pass-relative CYC and N before this instruction, its PC, and the block's read/write cache
+ * counters (RN/RT, WN/WT); `own` is the block's page (physical byte address). The pass's
+ * bases are m.passCycles and m.passInstret (cpu.ts). This folds every cache use so far into
+ * the counters (fetches through this instruction, recorded in FN0), runs the access, and
+ * marks DIRTY (the loop's locals are out of date once the block returns). Returns
+ * - TRAPPED: it trapped, or the machine stopped: m holds the whole state;
+ * - else it retired (a load's value is in the register file), st holds the new CYC, N and
+ *   caches (RN = WN = 0), and GO_ON, or LEAVE when the block must end after it: the access
+ *   dropped the fetch cache (the TLB entry of the block's page was evicted; DIRTY = 2), wrote
+ *   the block's own page, or reached a device (which may have scheduled an event).
+ */
+export function blockMemory(m: Machine, st: Int32Array, w: number, own: number): number {
+  const mmu = m.mmu;
+  const iBase = m.passInstret;
+  const n = st[BS.N]!;
+  const fTlb = m.fTlb;
+  // The state before this instruction, as the pass's end would leave it (the device and a
+  // trap read it), and the cache uses folded as syncFast(m, 2 * instret) would: fetches
+  // through this one (from FN0 on), then the data caches' uses.
+  m.pc = st[BS.PC]! >>> 0;
+  m.cycles = m.passCycles + st[BS.CYC]!;
+  m.instret = iBase + n;
+  m.ir = w;
+  const fN = n + 1 - st[BS.FN0]!;
+  m.fetches += fN;
+  if (fTlb) {
+    mmu.itlb!.hits += fN;
+    mmu.pendFetchEntry = m.fEntry;
+    mmu.pendFetchTime = 2 * (iBase + n);
+  }
+  const rN = st[BS.RN]!;
+  if (rN !== 0) {
+    m.loads += rN;
+    if (m.rTlb) {
+      mmu.dtlb!.hits += rN;
+      mmu.pendReadEntry = m.rEntry;
+      mmu.pendReadTime = 2 * (iBase + st[BS.RT]!) + 1;
+    }
+  }
+  const wN = st[BS.WN]!;
+  if (wN !== 0) {
+    m.stores += wN;
+    if (m.wTlb) {
+      mmu.dtlb!.hits += wN;
+      mmu.pendWriteEntry = m.wEntry;
+      mmu.pendWriteTime = 2 * (iBase + st[BS.WT]!) + 1;
+    }
+  }
+  st[BS.FN0] = n + 1;
+  st[BS.DIRTY] |= 1;
+
+  // stepMemory's load or store, for a user-space address (the block checked its alignment).
+  const op = w & 0xff;
+  const cost = m.classCost[op]!;
+  const r = m.regs;
+  const va = (r[(w >>> 12) & 15]! + (w >> 16)) | 0;
+  const isStore = op >= Op.SW;
+  const access = isStore ? Access.STORE : Access.LOAD;
+  const pa = translate(m, va, access, m.user);
+  if (pa < 0) {
+    invalidateCaches(m);
+    fault(m, cost, -pa, va);
+    return BlockMemory.TRAPPED;
+  }
+  afterTranslate(m);
+  const size = MEM_SIZE[op]!;
+  let leave = false;
+  if (pa < m.ramBytes) {
+    if (isStore) {
+      const v = r[(w >>> 8) & 15]!;
+      if (size === 4) m.mem32[pa >>> 2] = v;
+      else if (size === 2) m.mem16[pa >>> 1] = v;
+      else m.mem8[pa] = v;
+      m.stores++;
+      leave = (pa - own) >>> 0 < PAGE_SIZE;
+    } else {
+      const rd = (w >>> 8) & 15;
+      let v: number;
+      if (size === 4) v = m.mem32[pa >>> 2]!;
+      else if (size === 2) v = MEM_SIGNED[op] === 1 ? m.mem16s[pa >>> 1]! : m.mem16[pa >>> 1]!;
+      else v = MEM_SIGNED[op] === 1 ? m.mem8s[pa]! : m.mem8[pa]!;
+      if (rd !== 0) r[rd] = v;
+      m.loads++;
+    }
+    fillCache(m, access, va, pa, true);
+  } else {
+    // A device page mapped into user space (or a bus error): it may schedule an event.
+    if (!outsideRam(m, pa, va, size, isStore, r[(w >>> 8) & 15]!, cost)) return BlockMemory.TRAPPED;
+    if (!isStore) setReg(m, (w >>> 8) & 15, loaded);
+    leave = true;
+  }
+  retire(m, cost, m.pc + 4);
+  if (m.stopInfo !== null) return BlockMemory.TRAPPED;
+
+  st[BS.CYC] = m.cycles - m.passCycles;
+  st[BS.N] = n + 1;
+  st[BS.RN] = 0;
+  st[BS.WN] = 0;
+  st[BS.RVPN] = m.rVpn;
+  st[BS.RBASE] = m.rBase;
+  st[BS.WVPN] = m.wVpn;
+  st[BS.WBASE] = m.wBase;
+  if (m.fTlb !== fTlb) {
+    st[BS.DIRTY] = 2;
+    return BlockMemory.LEAVE;
+  }
+  return leave ? BlockMemory.LEAVE : BlockMemory.GO_ON;
 }
 
 /**
