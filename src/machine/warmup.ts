@@ -8,14 +8,17 @@
 // user-mode cache hit), and each recompilation of the loop costs tens of milliseconds —
 // which made benchmark figures vary by 2x between runs and made short runs slow.
 //
-// Two programs, each run in short budgets (about 20,000 instructions in all, a few tens of
+// Three programs, each run in short budgets (about 20,000 instructions in all, a few tens of
 // milliseconds):
 // - kernel mode, no TLB: every opcode the fast loop handles (each branch both taken and not),
 //   direct kernel-segment loads and stores over two pages, csrr and csrw of a scratch register,
 //   a monitor-device store, rdcycle; its page gets hot, so its blocks are compiled, entered,
 //   refused at the budget's end, and found stale once the host rewrites a word;
 // - user mode, paging on, a 4-entry TLB: the same mix over two data pages, so the loop's
-//   translation caches hit and miss and blocks leave for the slow path.
+//   translation caches hit and miss and blocks leave for the slow path;
+// - user mode, a compiled loop whose accesses change page, miss the TLB and fault in the
+//   block (step.ts's blockMemory).
+
 
 import { Csr, Status } from '../arch/csr.ts';
 import { BY_MNEMONIC, INSTRUCTIONS, encode } from '../arch/isa.ts';
@@ -123,5 +126,36 @@ export function warmUp(): void {
     prog.forEach((w, i) => (m.mem32[(0x3000 >>> 2) + i] = w));
     m.pc = 0;
     run(m, 3, () => (m.mem32[(0x3000 >>> 2) + inner(setup.length)] = INNER_REWRITTEN()));
+  }
+
+  // User mode, a compiled loop whose loads and stores change page every iteration (blocks.ts
+  // serves them in place through step.ts's blockMemory): VA pages 1-6 map to two frames, page
+  // 0 is the loop's own code (its store takes a protection fault), page 7 is unmapped (page
+  // faults); a kernel handler at PA 0 skips the faulting instruction. A one-way 2-entry TLB, so
+  // data pages evict the code page's entry half the time.
+  {
+    const m = new Machine({ ...config, tlb: { entries: 2, ways: 1, policy: 'lru', seed: 1 } }, io);
+    const root = 0x1000;
+    const leaf = 0x2000;
+    m.mem32[root >>> 2] = makePte(leaf >>> PAGE_SHIFT, Pte.V) | 0;
+    const map = (vpn: number, pa: number, flags: number): void => void (m.mem32[(leaf >>> 2) + vpn] = makePte(pa >>> PAGE_SHIFT, Pte.V | Pte.U | flags) | 0);
+    map(0, 0x3000, Pte.R | Pte.X);
+    for (let vpn = 1; vpn <= 6; vpn++) map(vpn, vpn % 2 === 0 ? 0x4000 : 0x5000, Pte.R | Pte.W);
+    const handler = [word('csrr', { rd: 5, imm: Csr.EPC }), word('addi', { rd: 5, rs1: 5, imm: 4 }), word('csrw', { rs1: 5, imm: Csr.EPC }), word('eret')];
+    handler.forEach((w, i) => (m.mem32[i] = w));
+    m.writeCsr(Csr.TVEC, KSEG_BASE);
+    const prog = [
+      word('lw', { rd: 3, rs1: 6 }),
+      word('sw', { rs2: 3, rs1: 6, imm: 4 }),
+      word('addi', { rd: 6, rs1: 6, imm: PAGE_SIZE }),
+      word('andi', { rd: 6, rs1: 6, imm: 7 * PAGE_SIZE }),
+      word('jal', { imm: -4 }),
+    ];
+    prog.forEach((w, i) => (m.mem32[(0x3000 >>> 2) + i] = w));
+    m.mmu.ptbr = root;
+    m.mmu.asid = 1;
+    m.setStatus(Status.UM);
+    m.pc = 0;
+    run(m, 3, () => {});
   }
 }
