@@ -39,7 +39,7 @@ disk_init:
 
 # rq_new: a request, not yet queued.
 #   a0 = kind (RQ_*), a1 = frame, a2 = disk block (unused for RQ_ZERO), a3 = pid.
-#   Returns a0 = the request, with no retries, source SRC_ZERO and nothing to zero after a read.
+#   Returns a0 = the request, with no retries and source SRC_ZERO.
 #   Clobbers t0, t1.
 rq_new:
     la   t0, k_rq_free
@@ -49,11 +49,9 @@ rq_new:
     # in the kernel is a double fault: the machine stops with a register dump.
     break
 .take:
-    push a0
-    lw   a0, RQ_NEXT(t1)
-    sw   a0, 0(t0)
-    pop  a0
     sw   a0, RQ_KIND(t1)
+    lw   a0, RQ_NEXT(t1)
+    sw   a0, 0(t0)                  # off the free list
     sw   a1, RQ_FRAME(t1)
     sw   a2, RQ_BLOCK(t1)
     sw   a3, RQ_PID(t1)
@@ -61,8 +59,6 @@ rq_new:
     sw   zero, RQ_NEXT(t1)
     li   t0, SRC_ZERO
     sw   t0, RQ_SOURCE(t1)
-    li   t0, PAGE_SIZE
-    sw   t0, RQ_TAIL(t1)
     mv   a0, t1
     ret
 

@@ -73,11 +73,12 @@ region_find:
 #                 region forbids (PROC_KILL), or no page-table frame or swap slot (PROC_FAIL).
 #   Clobbers a1-a3, t0-t4.
 page_in:
-    push lr
-    push s0
-    push s1
-    push s2
-    push s3
+    addi sp, sp, -20                # push lr, s0, s1, s2, s3
+    sw   lr, 16(sp)
+    sw   s0, 12(sp)
+    sw   s1, 8(sp)
+    sw   s2, 4(sp)
+    sw   s3, 0(sp)
     mv   s0, a0                     # s0 = PCB
     mv   s1, a1                     # s1 = address
     mv   s2, a2                     # s2 = access kind
@@ -94,10 +95,17 @@ page_in:
     sw   a0, PCB_FAULT_PERM(s0)
     sw   a1, PCB_FAULT_SEG(s0)
 
+    # The leaf PTE. The walk alone finds it unless a table on the way is missing (the first
+    # page a table covers); vm_pte_alloc then makes the tables.
+    mv   a0, s0
+    mv   a1, s1
+    call vm_lookup
+    bnez a1, .have_pte
     mv   a0, s0
     mv   a1, s1
     call vm_pte_alloc
     beqz a0, .no_table
+.have_pte:
     mv   s2, a0                     # s2 = the leaf PTE's address (the access kind is no longer needed)
     lw   t0, 0(s2)
     andi t0, t0, PTE_V
@@ -109,37 +117,43 @@ page_in:
     li   t0, FRAME_SWAP_FULL
     beq  a0, t0, .swap_full
     mv   s3, a0                     # s3 = frame
-    call frame_entry                # (clobbers t0 only: a1 survives)
+    mv   t4, a1                     # t4 = 1 if the frame's old page is being written out
+    # A page in swap keeps its slot: evicted clean, it needs no write.
+    lw   t2, 0(s2)                  # t2 = the not-present PTE
+    li   t3, NIL                    # t3 = the page's swap slot, or NIL
+    andi t1, t2, PTE_SWAPPED
+    beqz t1, .record
+    srli t3, t2, PTE_PFN_SHIFT
+.record:
+    # The frame is busy from now until its page-in completes (but for a zero-fill done at
+    # once, below).
+    call frame_entry                # (clobbers t0 only)
     lw   t0, PCB_PID(s0)
     sw   t0, FT_PID(a0)
     srli t0, s1, PAGE_SHIFT
     sw   t0, FT_VPN(a0)
     sw   s2, FT_PTE(a0)
-    li   t0, NIL
-    sw   t0, FT_SLOT(a0)
+    sw   t3, FT_SLOT(a0)
     li   t0, AGE_NEW
     sw   t0, FT_AGE(a0)
-    sw   a1, FT_BUSY(a0)            # busy already if its old page is being written out
+    li   t0, 1
+    sw   t0, FT_BUSY(a0)
     mv   a0, s3
-    call res_append
+    call res_append                 # (clobbers a0-a2, t0 only: t3, t4 survive)
 
     # Where does the page come from?
-    lw   t0, 0(s2)
-    andi t1, t0, PTE_SWAPPED
-    bnez t1, .from_swap
+    li   t0, NIL
+    bne  t3, t0, .from_swap
     lw   t1, PCB_FAULT_SEG(s0)
     beqz t1, .zero
     srli t2, s1, PAGE_SHIFT
     slli t2, t2, PAGE_SHIFT         # t2 = the page's first address
     lw   t3, SEG_FILE_END(t1)
     bgeu t2, t3, .zero              # past the segment's file data: zero-fill
-    # From the executable: page k of the segment is its block SEG_BLOCK + k. If the file data
-    # ends inside this page, the rest of the page is zeroed after the read.
-    sub  t4, t3, t2                 # t4 = file bytes from this page on
-    li   t3, PAGE_SIZE
-    bleu t4, t3, .tail_ok
-    mv   t4, t3
-.tail_ok:
+    # From the executable: page k of the segment is its block SEG_BLOCK + k. The block is the
+    # whole page even where the file data ends inside it: a .vmx file pads each segment's
+    # data with zeros to a page boundary (asm/README.md, "Paging from the file"), so nothing
+    # needs zeroing after the read.
     lw   t3, SEG_START(t1)
     sub  a2, t2, t3
     srli a2, a2, PAGE_SHIFT
@@ -148,22 +162,15 @@ page_in:
     li   a0, RQ_READ
     mv   a1, s3
     lw   a3, PCB_PID(s0)
-    call rq_new                     # (clobbers t0, t1 only: t4 survives)
-    sw   t4, RQ_TAIL(a0)
+    call rq_new
     li   t0, SRC_EXECUTABLE
     sw   t0, RQ_SOURCE(a0)
     j    .queue
 
 .from_swap:
-    srli t0, t0, PTE_PFN_SHIFT      # t0 = slot
-    push t0
-    mv   a0, s3
-    call frame_entry
-    pop  t0
-    sw   t0, FT_SLOT(a0)            # the page keeps its slot: a clean eviction writes nothing
     la   t1, k_swap_first
     lw   a2, 0(t1)
-    add  a2, a2, t0                 # a2 = block
+    add  a2, a2, t3                 # a2 = block
     li   a0, RQ_READ
     mv   a1, s3
     lw   a3, PCB_PID(s0)
@@ -173,11 +180,11 @@ page_in:
     j    .queue
 
 .zero:
+    bnez t4, .zero_later
+    # The frame is ours now and no transfer touches it: zero it and map the page at once.
     mv   a0, s3
     call frame_entry
-    lw   t0, FT_BUSY(a0)
-    bnez t0, .zero_later
-    # The frame is ours now and no transfer touches it: zero it and map the page at once.
+    sw   zero, FT_BUSY(a0)
     mv   a0, s3
     call frame_kva
     call zero_page
@@ -198,14 +205,8 @@ page_in:
 .queue:
     # The process waits from now on; set before submitting, since a request may complete
     # inside rq_submit (a zero-fill reaching the head of the queue).
-    mv   s1, a0                     # s1 = the request
     li   t0, P_WAITING
     sw   t0, PCB_STATE(s0)
-    mv   a0, s3
-    call frame_entry
-    li   t0, 1
-    sw   t0, FT_BUSY(a0)
-    mv   a0, s1
     call rq_submit
     li   a0, PI_BLOCKED
     j    .out
@@ -266,11 +267,12 @@ page_in:
 .ended:
     li   a0, PI_ENDED
 .out:
-    pop  s3
-    pop  s2
-    pop  s1
-    pop  s0
-    pop  lr
+    lw   lr, 16(sp)
+    lw   s0, 12(sp)
+    lw   s1, 8(sp)
+    lw   s2, 4(sp)
+    lw   s3, 0(sp)
+    addi sp, sp, 20                 # pop them
     ret
 
 # page_map: the data of process a0's page is in frame a1: map it.
@@ -280,10 +282,11 @@ page_in:
 #   that made it not valid dropped it).
 #   a0 = PCB, a1 = frame, a2 = source (SRC_*). Clobbers a0-a3, t0-t2.
 page_map:
-    push lr
-    push s0
-    push s1
-    push s2
+    addi sp, sp, -16                # push lr, s0, s1, s2
+    sw   lr, 12(sp)
+    sw   s0, 8(sp)
+    sw   s1, 4(sp)
+    sw   s2, 0(sp)
     mv   s0, a0
     mv   s1, a1
     mv   s2, a2
@@ -316,21 +319,23 @@ page_map:
     li   t0, EV_FAULT_DONE
     call monitor
 .done:
-    pop  s2
-    pop  s1
-    pop  s0
-    pop  lr
+    lw   lr, 12(sp)
+    lw   s0, 8(sp)
+    lw   s1, 4(sp)
+    lw   s2, 0(sp)
+    addi sp, sp, 16                 # pop them
     ret
 
 # pagein_done: page-in request a0 has its data (or is a zero-fill whose turn has come).
-#   Zeroes what must be zero, maps the page and makes its process ready. If the process ended
+#   Zeroes the page of a zero-fill, maps the page and makes its process ready. If the process ended
 #   meanwhile, the frame is simply freed. Either way a frame stops being busy, so processes
 #   waiting for one may try again.
 #   a0 = request. Clobbers a0-a3, t0-t4.
 pagein_done:
-    push lr
-    push s0
-    push s1
+    addi sp, sp, -12                # push lr, s0, s1
+    sw   lr, 8(sp)
+    sw   s0, 4(sp)
+    sw   s1, 0(sp)
     mv   s0, a0
     lw   a0, RQ_FRAME(s0)
     call frame_entry
@@ -347,20 +352,10 @@ pagein_done:
 .fill:
     lw   t0, RQ_KIND(s0)
     li   t1, RQ_ZERO
-    bne  t0, t1, .tail
+    bne  t0, t1, .map               # a read: the block is the whole page
     lw   a0, RQ_FRAME(s0)
     call frame_kva
     call zero_page
-    j    .map
-.tail:
-    lw   t0, RQ_TAIL(s0)
-    li   t1, PAGE_SIZE
-    beq  t0, t1, .map
-    lw   a0, RQ_FRAME(s0)
-    call frame_kva
-    lw   t0, RQ_TAIL(s0)
-    add  a0, a0, t0
-    call zero_to_page_end
 .map:
     mv   a0, s1
     lw   a1, RQ_FRAME(s0)
@@ -369,10 +364,14 @@ pagein_done:
     li   t0, P_READY
     sw   t0, PCB_STATE(s1)
 .wake:
+    la   t0, k_woken                # a process is ready, or a frame free: schedule again
+    li   t1, 1
+    sw   t1, 0(t0)
     call wake_noframe
-    pop  s1
-    pop  s0
-    pop  lr
+    lw   lr, 8(sp)
+    lw   s0, 4(sp)
+    lw   s1, 0(sp)
+    addi sp, sp, 12                 # pop them
     ret
 
 # page_release: process a0 gives up its page at address a1 (sbrk shrinking the heap): the

@@ -75,57 +75,58 @@ frames_init:
 # res_append: put frame a0 at the tail of the resident list (it is the newest).
 #   a0 = frame. Clobbers a0-a2, t0.
 res_append:
-    push lr
-    mv   a1, a0
-    call frame_entry                # a0 = its record
-    li   t0, NIL
-    sw   t0, FT_NEXT(a0)
-    la   a2, k_res_tail
-    lw   t0, 0(a2)
-    sw   t0, FT_PREV(a0)
-    sw   a1, 0(a2)                  # tail = frame
+    la   t0, k_frame_table
+    lw   t0, 0(t0)                  # t0 = the frame table (records: t0 + frame << FTE_SHIFT)
+    slli a1, a0, FTE_SHIFT
+    add  a1, a1, t0                 # a1 = the frame's record
     li   a2, NIL
-    beq  t0, a2, .first
-    mv   a0, t0
-    call frame_entry
-    sw   a1, FT_NEXT(a0)            # old tail -> frame
-    pop  lr
-    ret
+    sw   a2, FT_NEXT(a1)
+    la   a2, k_res_tail
+    lw   a2, 0(a2)                  # a2 = the old tail
+    sw   a2, FT_PREV(a1)
+    li   a1, NIL
+    beq  a2, a1, .first
+    slli a2, a2, FTE_SHIFT
+    add  a2, a2, t0
+    sw   a0, FT_NEXT(a2)            # old tail -> frame
+    j    .tail
 .first:
     la   a2, k_res_head
-    sw   a1, 0(a2)
-    pop  lr
+    sw   a0, 0(a2)
+.tail:
+    la   a2, k_res_tail
+    sw   a0, 0(a2)                  # tail = frame
     ret
 
 # res_remove: take frame a0 off the resident list.
 #   a0 = frame. Clobbers a0-a3, t0.
 res_remove:
-    push lr
-    call frame_entry
+    la   t0, k_frame_table
+    lw   t0, 0(t0)                  # t0 = the frame table
+    slli a0, a0, FTE_SHIFT
+    add  a0, a0, t0                 # a0 = the frame's record
     lw   a1, FT_PREV(a0)
     lw   a2, FT_NEXT(a0)
     li   a3, NIL
     # prev.next = next (or head = next)
     bne  a1, a3, .has_prev
-    la   t0, k_res_head
-    sw   a2, 0(t0)
+    la   a0, k_res_head
+    sw   a2, 0(a0)
     j    .fix_next
 .has_prev:
-    mv   a0, a1
-    call frame_entry
+    slli a0, a1, FTE_SHIFT
+    add  a0, a0, t0
     sw   a2, FT_NEXT(a0)
 .fix_next:
     # next.prev = prev (or tail = prev)
     bne  a2, a3, .has_next
-    la   t0, k_res_tail
-    sw   a1, 0(t0)
-    pop  lr
+    la   a0, k_res_tail
+    sw   a1, 0(a0)
     ret
 .has_next:
-    mv   a0, a2
-    call frame_entry
+    slli a0, a2, FTE_SHIFT
+    add  a0, a0, t0
     sw   a1, FT_PREV(a0)
-    pop  lr
     ret
 
 # frame_release: frame a0 no longer holds a page: off the resident list, onto the free list.
@@ -196,11 +197,12 @@ frame_take:
 #   nothing has changed). On return the frame is off the resident list.
 #   Clobbers a1-a3, t0-t4.
 evict:
-    push lr
-    push s0
-    push s1
-    push s2
-    push s3
+    addi sp, sp, -20                # push lr, s0, s1, s2, s3
+    sw   lr, 16(sp)
+    sw   s0, 12(sp)
+    sw   s1, 8(sp)
+    sw   s2, 4(sp)
+    sw   s3, 0(sp)
     mv   s0, a0                     # s0 = frame
     call frame_entry
     mv   s1, a0                     # s1 = its record
@@ -264,11 +266,12 @@ evict:
 .swap_full:
     li   a0, FRAME_SWAP_FULL
 .out:
-    pop  s3
-    pop  s2
-    pop  s1
-    pop  s0
-    pop  lr
+    lw   lr, 16(sp)
+    lw   s0, 12(sp)
+    lw   s1, 8(sp)
+    lw   s2, 4(sp)
+    lw   s3, 0(sp)
+    addi sp, sp, 20                 # pop them
     ret
 
 # policy_victim: the frame the replacement policy gives up next. Free frames are not
@@ -287,25 +290,20 @@ policy_victim:
 
 # victim_fifo: the oldest frame that is not busy: the first on the resident list.
 victim_fifo:
-    push lr
     la   t0, k_res_head
-    lw   a1, 0(t0)                  # a1 = frame
+    lw   a0, 0(t0)                  # a0 = frame
+    la   t1, k_frame_table
+    lw   t1, 0(t1)                  # t1 = the frame table
+    li   t2, NIL
 .loop:
-    li   t0, NIL
-    beq  a1, t0, .none
-    mv   a0, a1
-    call frame_entry
-    lw   t0, FT_BUSY(a0)
-    beqz t0, .found
-    lw   a1, FT_NEXT(a0)
+    beq  a0, t2, .done              # (NIL: none)
+    slli t3, a0, FTE_SHIFT
+    add  t3, t3, t1                 # t3 = its record
+    lw   t0, FT_BUSY(t3)
+    beqz t0, .done
+    lw   a0, FT_NEXT(t3)
     j    .loop
-.found:
-    mv   a0, a1
-    pop  lr
-    ret
-.none:
-    li   a0, NIL
-    pop  lr
+.done:
     ret
 
 # victim_clock: second chance. The hand sweeps the frames; a page whose A bit is set loses it

@@ -125,7 +125,6 @@
 .equ RQ_TRIES,  16         # retries so far after disk errors
 .equ RQ_NEXT,   20         # next request in the queue or on the free list (0 = none)
 .equ RQ_SOURCE, 24         # page-in: SRC_* to report
-.equ RQ_TAIL,   28         # page-in: bytes from here to the end of the page are zeroed
 .equ RQ_SIZE,   32
 .equ NREQ,      2 * NPROC + 2
 .equ DISK_RETRIES, 3       # a failed transfer is tried again up to this many times

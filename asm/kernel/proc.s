@@ -9,6 +9,7 @@ k_rr:       .space 4            # table index of the process that last got a new
 k_shown:    .space 4            # pid last reported with EV_SWITCH (0 = idle)
 k_failed:   .space 4            # HALT_SOME_FAILED once a process ends other than by exit(0)
 k_aged_at:  .space 4            # aging policy: CYCLE when the pages were last aged
+k_woken:    .space 4            # the idle loop: 1 once a process became ready or ended
 
 .text
 
@@ -203,15 +204,28 @@ schedule:
     lw   a0, PCB_PID(s0)
     call show
     csrw scratch0, s0               # trap_entry saves the registers here
+    # PTBR, ASID and STATUS are written only when they change: rewriting the same value would
+    # change nothing, but costs the emulator its translation caches or an event check. (PTBR
+    # and ASID change on a switch to another process; STATUS already holds what eret needs
+    # whenever the kernel was entered by a trap from user mode.)
     lw   t0, PCB_ROOT(s0)
+    csrr t1, ptbr
+    beq  t0, t1, .same_root
     csrw ptbr, t0
+.same_root:
     lw   t0, PCB_PID(s0)
+    csrr t1, asid
+    beq  t0, t1, .same_asid
     csrw asid, t0                   # ASID = pid: no TLB flush on a switch
+.same_asid:
     lw   t0, PCB_PC(s0)
     csrw epc, t0
     # eret will pop PUM into UM (user mode) and PIE into IE (interrupts on), and clear EXL.
     li   t0, STATUS_PUM | STATUS_PIE | STATUS_EXL
+    csrr t1, status
+    beq  t0, t1, .same_status
     csrw status, t0
+.same_status:
     mv   lr, s0                     # lr is restored last: it holds the PCB until then
     lw   a0, PCB_A0(lr)
     lw   a1, PCB_A1(lr)
@@ -254,19 +268,33 @@ schedule:
     sw   zero, 0(t0)
     li   a0, 0
     call show
-    li   t0, IRQ_DISK
+    li   t0, IRQ_DISK               # wait wakes up for the disk only
     csrw im, t0
+.sleep:
+    la   t0, k_woken
+    sw   zero, 0(t0)
     wait
-    li   t0, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
-    csrw im, t0
     csrr s1, ip
     andi t0, s1, IRQ_DISK
     beqz t0, .no_disk
     call disk_interrupt
 .no_disk:
     andi t0, s1, IRQ_TIMER
-    beqz t0, schedule
+    beqz t0, .woken
     call timer_tick
+.woken:
+    # Unless a process became ready or ended (k_woken), schedule would find what it found
+    # before (none ready, some waiting) and come back here: do what it does first, the aging
+    # clock, and sleep again. (A finished write-out and the start of the next transfer change
+    # no process's state.)
+    la   t0, k_woken
+    lw   t0, 0(t0)
+    bnez t0, .awake
+    call age_if_due
+    j    .sleep
+.awake:
+    li   t0, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
+    csrw im, t0
     j    schedule
 
 .all_done:
@@ -276,15 +304,17 @@ schedule:
 
 # show: report EV_SWITCH if pid a0 is not the one last reported (0 = idle).
 #   a0 = pid. Clobbers t0, t1.
+#   Writes only ARG0 of the monitor (each device access costs the emulator a trip through its
+#   slow path).
 show:
     la   t0, k_shown
     lw   t1, 0(t0)
     beq  a0, t1, .same
     sw   a0, 0(t0)
+    li   t1, MONITOR_BASE
+    sw   a0, MON_ARG0(t1)
     li   t0, EV_SWITCH
-    push lr
-    call monitor1
-    pop  lr
+    sw   t0, MON_EVENT(t1)
 .same:
     ret
 
@@ -418,6 +448,9 @@ proc_release:
     mv   s0, a0
     li   t0, P_ENDED
     sw   t0, PCB_STATE(s0)
+    la   t0, k_woken                # (the idle loop must schedule again)
+    li   t1, 1
+    sw   t1, 0(t0)
     li   s1, 0                      # s1 = frame
     la   t0, k_nframes
     lw   s2, 0(t0)

@@ -32,26 +32,28 @@ trap_entry:
     mv   s0, lr
     la   sp, kstack_top
 
+    # Page faults first: the most frequent trap. t1 = cause - CAUSE_FETCH_PAGE_FAULT is the
+    # access kind (ACC_FETCH, ACC_LOAD, ACC_STORE) for causes 1-3, and above ACC_STORE, as an
+    # unsigned number, for every other cause.
     csrr t0, cause
+    addi t1, t0, -CAUSE_FETCH_PAGE_FAULT
+    li   t2, ACC_STORE
+    bleu t1, t2, on_page_fault
     li   t1, CAUSE_SYSCALL
     beq  t0, t1, on_syscall
     li   t1, CAUSE_TIMER_INTERRUPT
     beq  t0, t1, on_timer
     li   t1, CAUSE_DISK_INTERRUPT
     beq  t0, t1, on_disk
-    li   t1, CAUSE_FETCH_PAGE_FAULT
-    bltu t0, t1, on_bad_trap
-    li   t1, CAUSE_STORE_PAGE_FAULT
-    bleu t0, t1, on_page_fault
     j    on_bad_trap
 
-# on_page_fault: causes 1-3. Bring the page in (fault.s); the process re-executes the faulting
-# instruction when it next runs: at once if the page was zero-filled, else after the disk.
+# on_page_fault: causes 1-3, t1 = the access kind. Bring the page in (fault.s); the process
+# re-executes the faulting instruction when it next runs: at once if the page was zero-filled,
+# else after the disk.
 on_page_fault:
     mv   a0, s0
     csrr a1, badvaddr
-    csrr a2, cause
-    addi a2, a2, -CAUSE_FETCH_PAGE_FAULT   # the access kind: ACC_FETCH, ACC_LOAD or ACC_STORE
+    mv   a2, t1
     li   a3, 1
     call page_in
     j    schedule

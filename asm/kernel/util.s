@@ -1,9 +1,11 @@
 # util.s: small helpers used everywhere.
 #
 # Convention inside the kernel: the usual calling convention (arguments and results in a0-a3,
-# t0-t4 and a0-a3 clobbered by a call, s0-s3 preserved), on the one kernel stack.
+# t0-t4 and a0-a3 clobbered by a call, s0-s3 preserved), on the one kernel stack. The functions
+# of the page-fault path that save several registers take their stack space at once (one addi,
+# then a sw per register) rather than push by push.
 
-.equ ZERO_BLOCK, 64                 # bytes zeroed per round of the unrolled loops
+.equ ZERO_BLOCK, 64                 # bytes zeroed per round of the unrolled loop
 
 .text
 
@@ -17,15 +19,6 @@ monitor:
     sw   a2, MON_ARG2(t1)
     sw   a3, MON_ARG3(t1)
     sw   t0, MON_EVENT(t1)          # the event last: writing it delivers the arguments
-    ret
-
-# monitor1: the same for an event with one argument (EV_SWITCH): t0 = event, a0 = argument.
-#   Writes only ARG0 (each device access costs the emulator a trip through its slow path).
-#   Clobbers t1.
-monitor1:
-    li   t1, MONITOR_BASE
-    sw   a0, MON_ARG0(t1)
-    sw   t0, MON_EVENT(t1)
     ret
 
 # zero_page: fill one page with zeros.
@@ -55,41 +48,6 @@ zero_page:
     sw   zero, 60(t1)
     addi t1, t1, ZERO_BLOCK
     bne  t1, t0, .loop
-    ret
-
-# zero_to_page_end: fill from a0 to the end of its page with zeros (the tail of a page whose
-# start came from the executable). Bytes one at a time up to a ZERO_BLOCK boundary, then whole
-# blocks as in zero_page.
-#   a0 = kernel address, not page-aligned. Clobbers a0, t0.
-zero_to_page_end:
-.bytes:
-    andi t0, a0, ZERO_BLOCK - 1
-    beqz t0, .blocks
-    sb   zero, 0(a0)
-    addi a0, a0, 1
-    j    .bytes
-.blocks:
-    andi t0, a0, PAGE_MASK
-    beqz t0, .done                  # reached the next page
-    sw   zero, 0(a0)
-    sw   zero, 4(a0)
-    sw   zero, 8(a0)
-    sw   zero, 12(a0)
-    sw   zero, 16(a0)
-    sw   zero, 20(a0)
-    sw   zero, 24(a0)
-    sw   zero, 28(a0)
-    sw   zero, 32(a0)
-    sw   zero, 36(a0)
-    sw   zero, 40(a0)
-    sw   zero, 44(a0)
-    sw   zero, 48(a0)
-    sw   zero, 52(a0)
-    sw   zero, 56(a0)
-    sw   zero, 60(a0)
-    addi a0, a0, ZERO_BLOCK
-    j    .blocks
-.done:
     ret
 
 # zero_bytes: fill [a0, a0 + a1) with zeros, a byte at a time (small records).

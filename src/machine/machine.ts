@@ -228,8 +228,14 @@ export class Machine {
     const self = this;
     const host: DeviceHost = {
       now: () => self.cycles,
+      // A device register was written (a disk command: a completion is now due; an
+      // acknowledge: a line went down). Bring the next event forward to what is due now, as a
+      // boundary would compute it, rather than make the next instruction stop for a boundary:
+      // an interrupt the machine could take (pending, unmasked, enabled) is due at once.
       devicesChanged: () => {
-        self.nextEvent = self.cycles;
+        const takeNow = (self.ip() & self.im) !== 0 && (self.status & (Status.IE | Status.EXL)) === Status.IE;
+        const t = takeNow ? self.cycles : self.computeNextEvent();
+        if (t < self.nextEvent) self.nextEvent = t;
       },
       get tracer() {
         return self.tracer;

@@ -22,7 +22,10 @@ export interface Device {
 export interface DeviceHost {
   /** The current cycle count. */
   now(): number;
-  /** A device's next event time or interrupt line changed: re-evaluate before the next instruction. */
+  /**
+   * A device's next event time changed, or one of its interrupt lines rose: the machine takes
+   * it into account before the next instruction. (A line going down needs no call.)
+   */
   devicesChanged(): void;
   /** The tracer attached to the machine, if any. */
   readonly tracer: Tracer | null;

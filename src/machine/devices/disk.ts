@@ -4,6 +4,10 @@
 // interrupt until ACK. Backed by an in-memory image, or by a host file read and written a block
 // at a time.
 //
+// The in-memory image is kept a block at a time, each block allocated when first written (or
+// given by the initial image): a block never written reads as zeros. So a disk with a large
+// swap area costs nothing until it is used (the kernel's bench boots one again and again).
+//
 // What counts as an error (STATUS = ERROR at completion, no data moved): a command other than
 // READ/WRITE, a block number at or beyond NBLOCKS, a DMA address that is not page-aligned or
 // whose page is not wholly in RAM, an injected error (probability errorRate, seeded). A command
@@ -52,7 +56,8 @@ export class DiskDevice implements Device {
   writes = 0;
   errors = 0;
 
-  private readonly image: Uint8Array | null;
+  /** In-memory contents by block (null: never written, all zeros); null for a host file. */
+  private readonly image: (Uint8Array | null)[] | null;
   private fd: number | null = null;
   private readonly file: string | undefined;
   private readonly prng: Prng;
@@ -77,11 +82,16 @@ export class DiskDevice implements Device {
       this.image = null;
     } else {
       this.blocks = cfg.blocks;
-      this.image = new Uint8Array(cfg.blocks * DISK_BLOCK);
-      if (cfg.image !== undefined) {
-        if (cfg.image.length > this.image.length)
-          throw new UserError(`disk image of ${cfg.image.length} bytes does not fit in ${cfg.blocks} blocks`);
-        this.image.set(cfg.image);
+      this.image = new Array<Uint8Array | null>(cfg.blocks).fill(null);
+      const init = cfg.image;
+      if (init !== undefined) {
+        if (init.length > cfg.blocks * DISK_BLOCK)
+          throw new UserError(`disk image of ${init.length} bytes does not fit in ${cfg.blocks} blocks`);
+        for (let b = 0; b * DISK_BLOCK < init.length; b++) {
+          const block = new Uint8Array(DISK_BLOCK);
+          block.set(init.subarray(b * DISK_BLOCK, (b + 1) * DISK_BLOCK));
+          this.image[b] = block;
+        }
       }
     }
   }
@@ -116,10 +126,8 @@ export class DiskDevice implements Device {
       case DiskReg.DMA: this.dma = value >>> 0; break;
       case DiskReg.CMD: this.command(value >>> 0); break;
       case DiskReg.ACK:
-        if (this.irq) {
-          this.status = DiskStatus.IDLE;
-          this.host.devicesChanged();
-        }
+        // The line goes down: nothing can become due, so the machine need not look again.
+        if (this.irq) this.status = DiskStatus.IDLE;
         break;
       default: break;
     }
@@ -157,10 +165,10 @@ export class DiskDevice implements Device {
     const ok = !this.failing;
     if (ok) {
       if (this.cmd === DiskCmd.READ) {
-        this.readBlock(this.cmdBlock, this.ram.subarray(this.cmdDma, this.cmdDma + DISK_BLOCK));
+        this.readBlock(this.cmdBlock, this.ram, this.cmdDma);
         this.reads++;
       } else {
-        this.writeBlock(this.cmdBlock, this.ram.subarray(this.cmdDma, this.cmdDma + DISK_BLOCK));
+        this.writeBlock(this.cmdBlock, this.ram, this.cmdDma);
         this.writes++;
       }
       this.status = DiskStatus.DONE;
@@ -176,7 +184,7 @@ export class DiskDevice implements Device {
   /** Copy of block b as the disk holds it now (tests, the kernel loader's checks). */
   readBlockCopy(b: number): Uint8Array {
     const out = new Uint8Array(DISK_BLOCK);
-    this.readBlock(b, out);
+    this.readBlock(b, out, 0);
     return out;
   }
 
@@ -185,7 +193,7 @@ export class DiskDevice implements Device {
     if (b >= this.blocks || data.length > DISK_BLOCK) throw new Error(`disk: host write to block ${b} out of range`);
     const buf = new Uint8Array(DISK_BLOCK);
     buf.set(data);
-    this.writeBlock(b, buf);
+    this.writeBlock(b, buf, 0);
   }
 
   /** Release the host file, if any. */
@@ -196,28 +204,34 @@ export class DiskDevice implements Device {
     }
   }
 
-  private readBlock(b: number, dst: Uint8Array): void {
+  /** Block b into dst[at, at + DISK_BLOCK). */
+  private readBlock(b: number, dst: Uint8Array, at: number): void {
     if (this.image !== null) {
-      dst.set(this.image.subarray(b * DISK_BLOCK, (b + 1) * DISK_BLOCK));
+      const block = this.image[b] ?? null; // (beyond the disk: zeros, for readBlockCopy)
+      if (block === null) dst.fill(0, at, at + DISK_BLOCK);
+      else dst.set(block, at);
       return;
     }
     let got = 0;
     try {
-      got = readSync(this.fd as number, dst, 0, DISK_BLOCK, b * DISK_BLOCK);
+      got = readSync(this.fd as number, dst, at, DISK_BLOCK, b * DISK_BLOCK);
     } catch (e) {
       throw new UserError(`disk file ${this.file}: read of block ${b} failed: ${errorMessage(e)}`);
     }
     // Beyond the end of the file the disk reads as zeros.
-    if (got < DISK_BLOCK) dst.fill(0, got);
+    if (got < DISK_BLOCK) dst.fill(0, at + got, at + DISK_BLOCK);
   }
 
-  private writeBlock(b: number, src: Uint8Array): void {
+  /** src[at, at + DISK_BLOCK) into block b. */
+  private writeBlock(b: number, src: Uint8Array, at: number): void {
     if (this.image !== null) {
-      this.image.set(src, b * DISK_BLOCK);
+      let block = this.image[b]!;
+      if (block === null) this.image[b] = block = new Uint8Array(DISK_BLOCK);
+      block.set(src.subarray(at, at + DISK_BLOCK));
       return;
     }
     try {
-      writeSync(this.fd as number, src, 0, DISK_BLOCK, b * DISK_BLOCK);
+      writeSync(this.fd as number, src, at, DISK_BLOCK, b * DISK_BLOCK);
     } catch (e) {
       throw new UserError(`disk file ${this.file}: write of block ${b} failed: ${errorMessage(e)}`);
     }
