@@ -1,4 +1,4 @@
-// The page-fault path's shortcuts (task K, `vmlab bench --workload faults`): the kernel reads a
+// The page-fault path's shortcuts (measured by `vmlab bench --workload faults`): the kernel reads a
 // partial page of the executable as one whole block, relying on the .vmx zero padding instead
 // of clearing the tail; the disk keeps its in-memory image a block at a time, allocated when
 // first written; an acknowledge (a line going down) does not make the machine look again.

@@ -228,15 +228,8 @@ export class Machine {
     const self = this;
     const host: DeviceHost = {
       now: () => self.cycles,
-      // A device register was written (a disk command: a completion is now due; an
-      // acknowledge: a line went down). Bring the next event forward to what is due now, as a
-      // boundary would compute it, rather than make the next instruction stop for a boundary:
-      // an interrupt the machine could take (pending, unmasked, enabled) is due at once.
-      devicesChanged: () => {
-        const takeNow = (self.ip() & self.im) !== 0 && (self.status & (Status.IE | Status.EXL)) === Status.IE;
-        const t = takeNow ? self.cycles : self.computeNextEvent();
-        if (t < self.nextEvent) self.nextEvent = t;
-      },
+      // A device register was written (a disk command: a completion is now due).
+      devicesChanged: () => self.eventsChanged(),
       get tracer() {
         return self.tracer;
       },
@@ -441,6 +434,20 @@ export class Machine {
   }
 
   /**
+   * A device's event time, the timer's deadline or the interrupt mask changed: bring the next
+   * event forward to what a boundary would now find due, rather than stop the next
+   * instruction for a boundary that would find nothing to do (each such stop costs the fast
+   * loop a pass). An interrupt the machine could take now (pending, unmasked, enabled) is due
+   * at once; otherwise the earliest device event, cycle limit or stop request. An earlier
+   * nextEvent is kept (a boundary that finds nothing due changes nothing).
+   */
+  eventsChanged(): void {
+    const takeNow = (this.ip() & this.im) !== 0 && (this.status & (Status.IE | Status.EXL)) === Status.IE;
+    const t = takeNow ? this.cycles : this.computeNextEvent();
+    if (t < this.nextEvent) this.nextEvent = t;
+  }
+
+  /**
    * At an instruction boundary once cycles >= nextEvent: bring devices up to date, stop on the
    * cycle limit or a request, take a pending enabled interrupt (timer before disk), and set the
    * next event.
@@ -537,11 +544,11 @@ export class Machine {
         break;
       case Csr.TIMECMP:
         this.timer.write(v, this.cycles);
-        this.nextEvent = this.cycles;
+        this.eventsChanged();
         break;
       case Csr.IM:
         this.im = v & (Irq.TIMER | Irq.DISK);
-        this.nextEvent = this.cycles;
+        this.eventsChanged();
         break;
       case Csr.SCRATCH0: case Csr.SCRATCH1: case Csr.SCRATCH2: case Csr.SCRATCH3:
         this.scratch[n - Csr.SCRATCH0] = v;
