@@ -7,28 +7,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiskCmd, DiskReg, DiskStatus, Dev, KSEG_BASE, MonitorEvent, MonitorReg } from '../src/arch/memmap.ts';
 import { DiskDevice } from '../src/machine/devices/disk.ts';
-import type { DeviceHost } from '../src/machine/devices/device.ts';
 import { Timer } from '../src/machine/devices/timer.ts';
 import { Machine, type MachineConfig } from '../src/machine/machine.ts';
 import { sourceLineAt } from '../src/exe/types.ts';
 import { assemble, bareAsm, config, runToStop, testIo, tracer } from './cpu-helpers.ts';
+import { host } from './device-host.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'vmlab-dev-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** A host for driving a device directly: `now` is settable. */
-function host(): DeviceHost & { t: number; changes: number } {
-  const h = {
-    t: 0,
-    changes: 0,
-    now: () => h.t,
-    devicesChanged: () => {
-      h.changes++;
-    },
-    tracer: null,
-  };
-  return h;
-}
 
 const DISK = KSEG_BASE + Dev.DISK;
 

@@ -10,9 +10,9 @@ import { DiskCmd, DiskReg, DiskStatus, MonitorEvent } from '../src/arch/memmap.t
 import { PAGE_SIZE } from '../src/arch/pte.ts';
 import { assembleSource, formatDiagnostic } from '../src/asm/index.ts';
 import { machineConfig } from '../src/cli/machine-options.ts';
-import type { DeviceHost } from '../src/machine/devices/device.ts';
 import { DiskDevice } from '../src/machine/devices/disk.ts';
 import { DEFAULT_KERNEL_OPTIONS, runWithKernel } from '../src/os/boot.ts';
+import { host } from './device-host.ts';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const USER_LIB = path.join(ROOT, 'asm/lib/user.s');
@@ -107,18 +107,6 @@ describe('partial pages of the executable', () => {
   });
 });
 
-function host(): DeviceHost & { t: number; changes: number } {
-  const h = {
-    t: 0,
-    changes: 0,
-    now: () => h.t,
-    devicesChanged: () => {
-      h.changes++;
-    },
-    tracer: null,
-  };
-  return h;
-}
 
 describe('the disk image, a block at a time', () => {
   it('keeps the initial image, reads never-written blocks as zeros, and keeps what is written', () => {
