@@ -78,13 +78,28 @@ const SLOW_STOPPED = 7;
 /** A block ran step.ts's blockMemory: nothing to do but start a new pass from m. */
 const SLOW_RESYNC = 9;
 
+// What the pass's inner loop leaves to the code after it, which may call out (see there).
+const CALL_NONE = 0;
+/** Run the block at callPa. */
+const CALL_BLOCK = 1;
+/** The entry at callPa is hot: compile its block, then run it if there is one. */
+const CALL_COMPILE = 2;
+/** The page of callPa has become hot: watch its entries. */
+const CALL_WARM = 3;
+/** A kernel-mode csrr or csrw (kernelCsrAccess). */
+const CALL_CSR = 4;
+/** A kernel-mode load or store the caches did not serve: maybe a device (kernelDeviceAccess). */
+const CALL_DEVICE = 5;
+
 /**
  * The fast loop: fast instructions until one needs the slow path (then the slow path runs it,
  * everything having been written back to m, and the loop starts a new pass from m's state),
- * until the budget ends (SLOW_NONE) or the machine stops (SLOW_STOPPED). Within a pass
- * nothing calls out except blocks, so V8 keeps the typed arrays' bounds and the cache fields
- * in registers; the cache fields are constants of the pass (only the slow path changes them).
- * A function of its own so that V8 compiles it with complete type feedback.
+ * until the budget ends (SLOW_NONE) or the machine stops (SLOW_STOPPED). A pass is an inner
+ * loop that calls nothing (so V8 keeps the typed arrays' bounds, pc and the cache fields in
+ * registers there) and, after it, the calls it leaves behind (CALL_*: a block, a kernel CSR
+ * or device access), after which the inner loop goes on. The cache fields are constants of
+ * the pass (only the slow path changes them). A function of its own so that V8 compiles it
+ * with complete type feedback.
  *
  * Counters are int32 offsets from the pass's double bases (cycles = cBase + cyc, instret =
  * iBase + n), so the loop does int32 arithmetic; the limits are clamped to LIMIT, and reaching
@@ -154,584 +169,624 @@ function fastPass(m: Machine, end: number): number {
     let wT = 0;
     let w = 0;
     let slow = SLOW_NONE;
+    // What the loop left to do outside it (a CALL_* code), and the block's address for a block.
+    let call = CALL_NONE;
+    let callPa = 0;
 
     pass: for (;;) {
-      if (cyc >= evt) {
-        slow = SLOW_EVENT;
-        break;
-      }
-      if (n >= stop) {
-        slow = SLOW_NONE;
-        break;
-      }
-      mem32[R] = 0;
-      if (pc >>> 12 !== fVpn) {
-        if (kFetch && pc < 0 && (pc & 0x7fffffff) < kram) {
-          fVpn = pc >>> 12;
-          fBase = pc & 0x7ffff000;
-          continue;
+      run: for (;;) {
+        if (cyc >= evt) {
+          slow = SLOW_EVENT;
+          break pass;
         }
-        slow = SLOW_FETCH;
-        break;
-      }
-      // Leaves with the word in hand: break pass (slow set), or break dispatch for a load or
-      // store the caches could not serve (below).
-      dispatch: {
-        // Blocks start where control arrives other than by falling through: the pass's first
-        // instruction, a branch or jump target, where a block ended. Straight-line code
-        // in the plain loop costs one test.
-        if (jumped && useBlocks) {
-          jumped = false;
-          const pa = fBase | (pc & 0xfff);
-          const page = code[pa >>> 12];
-          if (page !== undefined) {
-            let blk = page[(pa >>> 2) & 1023];
-            if (typeof blk === 'number') {
-              if (blk < HOT_ENTRY) page[(pa >>> 2) & 1023] = blk + 1;
-              else blk = compileEntry(m, page, pa);
-            }
-            if (typeof blk === 'function') {
-              st[0] = cyc;
-              st[1] = n;
-              st[2] = rN;
-              st[3] = rT;
-              st[4] = wN;
-              st[5] = wT;
-              st[6] = pc;
-              st[15] = kL;
-              st[16] = kS;
-              const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R, pa >>> 2, m);
-              if (why === 8 /* SYNCED */) {
-                // A user-space access in the block trapped (step.ts, blockMemory): m holds
-                // everything but the block's direct kernel-segment counts.
-                m.loads += st[15 /* BS.KL */]!;
-                m.stores += st[16 /* BS.KS */]!;
-                if (m.stopInfo !== null) return SLOW_STOPPED;
-                continue passes;
-              }
-              if (why === 0 /* DONE */ || why === 4 /* SLOW_MEMORY */ || why === 2 /* SLOW_EXEC */) {
-                cyc = st[0]!;
-                n = st[1]!;
-                rN = st[2]!;
-                rT = st[3]!;
-                wN = st[4]!;
-                wT = st[5]!;
-                pc = st[6]!;
-                kL = st[15]!;
-                kS = st[16]!;
-                // After blockMemory ran (DIRTY), the caches and counters here are out of
-                // date: the pass ends (a new one starts from m).
-                const dirty = st[18 /* BS.DIRTY */]! !== 0;
-                if (why === 0 /* DONE */) {
-                  jumped = true;
-                  if (!dirty) continue;
-                  slow = SLOW_RESYNC;
-                  break pass;
+        if (n >= stop) {
+          slow = SLOW_NONE;
+          break pass;
+        }
+        mem32[R] = 0;
+        if (pc >>> 12 !== fVpn) {
+          if (kFetch && pc < 0 && (pc & 0x7fffffff) < kram) {
+            fVpn = pc >>> 12;
+            fBase = pc & 0x7ffff000;
+            continue;
+          }
+          slow = SLOW_FETCH;
+          break pass;
+        }
+        // Leaves with the word in hand: break pass (slow set), or break dispatch for a load or
+        // store the caches could not serve (below).
+        dispatch: {
+          // Blocks start where control arrives other than by falling through: the pass's first
+          // instruction, a branch or jump target, where a block ended. Straight-line code
+          // in the plain loop costs one test.
+          if (jumped && useBlocks) {
+            jumped = false;
+            const pa = fBase | (pc & 0xfff);
+            const page = code[pa >>> 12];
+            if (page !== undefined) {
+              const blk = page[(pa >>> 2) & 1023];
+              if (typeof blk === 'number') {
+                if (blk < HOT_ENTRY) page[(pa >>> 2) & 1023] = blk + 1;
+                else {
+                  call = CALL_COMPILE;
+                  callPa = pa;
+                  break run;
                 }
-                w = st[7]!;
-                slow = why;
-                if (why === 4 /* SLOW_MEMORY */ && !dirty) break dispatch;
-                break pass;
+              } else if (blk !== null) {
+                call = CALL_BLOCK;
+                callPa = pa;
+                break run;
               }
-              // STALE or NOT_ENTERED: nothing ran; this instruction runs below.
-              // A stale entry was hot: compile it again at its next visit.
-              if (why === 5 /* STALE */) page[(pa >>> 2) & 1023] = HOT_ENTRY;
+            } else if (++heat[pa >>> 12]! >= HOT_PAGE) {
+              call = CALL_WARM;
+              callPa = pa;
+              break run;
             }
-          } else if (++heat[pa >>> 12]! >= HOT_PAGE) warmPage(m, pa);
+          }
+          w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
+          switch (w & 0xff) {
+            case 0x01: // add
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x02: // sub
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] - mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x03: // and
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x04: // or
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x05: // xor
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x06: // sll
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x07: // srl
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x08: // sra
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> mem32[R + ((w >>> 16) & 15)];
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x09: // slt
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < mem32[R + ((w >>> 16) & 15)] ? 1 : 0;
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x0a: // sltu
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < mem32[R + ((w >>> 16) & 15)] >>> 0 ? 1 : 0;
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x0b: // mul
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = Math.imul(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+              cyc += cMul;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x0c: // mulh
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mulh(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+              cyc += cMul;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x0d: // mulhu
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = mulhu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+              cyc += cMul;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x0e: // div
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = div(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+              cyc += cDiv;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x0f: // divu
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = divu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+              cyc += cDiv;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x10: // rem
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = rem(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+              cyc += cDiv;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x11: // remu
+              if (w >>> 20 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = remu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
+              cyc += cDiv;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x18: // addi
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + (w >> 16);
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x19: // andi
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & (w >>> 16);
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x1a: // ori
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | (w >>> 16);
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x1b: // xori
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ (w >>> 16);
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x1c: // slli
+              if (w >>> 21 !== 0) break; // shift amount above 31
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << (w >>> 16);
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x1d: // srli
+              if (w >>> 21 !== 0) break; // shift amount above 31
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> (w >>> 16);
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x1e: // srai
+              if (w >>> 21 !== 0) break; // shift amount above 31
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> (w >>> 16);
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x1f: // slti
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < w >> 16 ? 1 : 0;
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x20: // sltiu
+              mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x21: // lui
+              if ((w & 0xf000) !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = (w >>> 16) << 16;
+              cyc += cAlu;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            case 0x28: { // lw
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === rVpn && (a & 3) === 0) {
+                mem32[R + ((w >>> 8) & 15)] = mem32[(rBase | (a & 0xfff)) >> 2];
+                rN++;
+                rT = n;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
+                mem32[R + ((w >>> 8) & 15)] = mem32[(a & 0x7fffffff) >> 2];
+                kL++;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x29: { // lh
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === rVpn && (a & 1) === 0) {
+                mem32[R + ((w >>> 8) & 15)] = mem16s[(rBase | (a & 0xfff)) >> 1];
+                rN++;
+                rT = n;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+                mem32[R + ((w >>> 8) & 15)] = mem16s[(a & 0x7fffffff) >> 1];
+                kL++;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x2a: { // lhu
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === rVpn && (a & 1) === 0) {
+                mem32[R + ((w >>> 8) & 15)] = mem16[(rBase | (a & 0xfff)) >> 1];
+                rN++;
+                rT = n;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+                mem32[R + ((w >>> 8) & 15)] = mem16[(a & 0x7fffffff) >> 1];
+                kL++;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x2b: { // lb
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === rVpn) {
+                mem32[R + ((w >>> 8) & 15)] = mem8s[rBase | (a & 0xfff)];
+                rN++;
+                rT = n;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram) {
+                mem32[R + ((w >>> 8) & 15)] = mem8s[(a & 0x7fffffff)];
+                kL++;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x2c: { // lbu
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === rVpn) {
+                mem32[R + ((w >>> 8) & 15)] = mem8[rBase | (a & 0xfff)];
+                rN++;
+                rT = n;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram) {
+                mem32[R + ((w >>> 8) & 15)] = mem8[(a & 0x7fffffff)];
+                kL++;
+                cyc += cLoad;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x30: { // sw
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === wVpn && (a & 3) === 0) {
+                mem32[(wBase | (a & 0xfff)) >> 2] = mem32[R + ((w >>> 8) & 15)];
+                wN++;
+                wT = n;
+                cyc += cStore;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
+                mem32[(a & 0x7fffffff) >> 2] = mem32[R + ((w >>> 8) & 15)];
+                kS++;
+                cyc += cStore;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x31: { // sh
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === wVpn && (a & 1) === 0) {
+                mem16[(wBase | (a & 0xfff)) >> 1] = mem32[R + ((w >>> 8) & 15)];
+                wN++;
+                wT = n;
+                cyc += cStore;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
+                mem16[(a & 0x7fffffff) >> 1] = mem32[R + ((w >>> 8) & 15)];
+                kS++;
+                cyc += cStore;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x32: { // sb
+              const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if (a >>> 12 === wVpn) {
+                mem8[wBase | (a & 0xfff)] = mem32[R + ((w >>> 8) & 15)];
+                wN++;
+                wT = n;
+                cyc += cStore;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              if (a < 0 && (a & 0x7fffffff) < kram) {
+                mem8[(a & 0x7fffffff)] = mem32[R + ((w >>> 8) & 15)];
+                kS++;
+                cyc += cStore;
+                n++;
+                pc = (pc + 4) | 0;
+                continue;
+              }
+              slow = SLOW_MEMORY;
+              break dispatch;
+            }
+            case 0x38: // beq
+              if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
+                pc = (pc + ((w >> 16) << 2)) | 0;
+                jumped = true;
+                cyc += cTaken;
+              } else {
+                pc = (pc + 4) | 0;
+                cyc += cBranch;
+              }
+              n++;
+              continue;
+            case 0x39: // bne
+              if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
+                pc = (pc + ((w >> 16) << 2)) | 0;
+                jumped = true;
+                cyc += cTaken;
+              } else {
+                pc = (pc + 4) | 0;
+                cyc += cBranch;
+              }
+              n++;
+              continue;
+            case 0x3a: // blt
+              if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
+                pc = (pc + ((w >> 16) << 2)) | 0;
+                jumped = true;
+                cyc += cTaken;
+              } else {
+                pc = (pc + 4) | 0;
+                cyc += cBranch;
+              }
+              n++;
+              continue;
+            case 0x3b: // bge
+              if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
+                pc = (pc + ((w >> 16) << 2)) | 0;
+                jumped = true;
+                cyc += cTaken;
+              } else {
+                pc = (pc + 4) | 0;
+                cyc += cBranch;
+              }
+              n++;
+              continue;
+            case 0x3c: // bltu
+              if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
+                pc = (pc + ((w >> 16) << 2)) | 0;
+                jumped = true;
+                cyc += cTaken;
+              } else {
+                pc = (pc + 4) | 0;
+                cyc += cBranch;
+              }
+              n++;
+              continue;
+            case 0x3d: // bgeu
+              if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
+                pc = (pc + ((w >> 16) << 2)) | 0;
+                jumped = true;
+                cyc += cTaken;
+              } else {
+                pc = (pc + 4) | 0;
+                cyc += cBranch;
+              }
+              n++;
+              continue;
+            case 0x40: // jal
+              mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
+              pc = (pc + ((w >> 12) << 2)) | 0;
+              jumped = true;
+              cyc += cJump;
+              n++;
+              continue;
+            case 0x41: { // jalr
+              const t = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
+              if ((t & 3) !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
+              pc = t;
+              jumped = true;
+              cyc += cJump;
+              n++;
+              continue;
+            }
+            case 0x4d: // csrr
+            case 0x4e: // csrw
+              // Kernel mode only (else the slow path traps), and only what kernelCsrAccess takes.
+              if (kram === 0) break;
+              call = CALL_CSR;
+              break run;
+            case 0x51: // rdcycle
+              if (w >>> 12 !== 0) break;
+              mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
+              cyc += cSystem;
+              n++;
+              pc = (pc + 4) | 0;
+              continue;
+            default:
+              break;
+          }
+          slow = SLOW_EXEC;
+          break pass;
         }
-        w = mem32[(fBase | (pc & 0xfff)) >> 2]!;
-        switch (w & 0xff) {
-          case 0x01: // add
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x02: // sub
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] - mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x03: // and
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x04: // or
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x05: // xor
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x06: // sll
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x07: // srl
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x08: // sra
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> mem32[R + ((w >>> 16) & 15)];
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x09: // slt
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < mem32[R + ((w >>> 16) & 15)] ? 1 : 0;
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x0a: // sltu
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < mem32[R + ((w >>> 16) & 15)] >>> 0 ? 1 : 0;
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x0b: // mul
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = Math.imul(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-            cyc += cMul;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x0c: // mulh
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mulh(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-            cyc += cMul;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x0d: // mulhu
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = mulhu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-            cyc += cMul;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x0e: // div
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = div(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-            cyc += cDiv;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x0f: // divu
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = divu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-            cyc += cDiv;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x10: // rem
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = rem(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-            cyc += cDiv;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x11: // remu
-            if (w >>> 20 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = remu(mem32[R + ((w >>> 12) & 15)], mem32[R + ((w >>> 16) & 15)]);
-            cyc += cDiv;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x18: // addi
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] + (w >> 16);
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x19: // andi
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] & (w >>> 16);
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x1a: // ori
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] | (w >>> 16);
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x1b: // xori
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] ^ (w >>> 16);
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x1c: // slli
-            if (w >>> 21 !== 0) break; // shift amount above 31
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] << (w >>> 16);
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x1d: // srli
-            if (w >>> 21 !== 0) break; // shift amount above 31
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> (w >>> 16);
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x1e: // srai
-            if (w >>> 21 !== 0) break; // shift amount above 31
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >> (w >>> 16);
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x1f: // slti
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] < w >> 16 ? 1 : 0;
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x20: // sltiu
-            mem32[R + ((w >>> 8) & 15)] = mem32[R + ((w >>> 12) & 15)] >>> 0 < (w >> 16) >>> 0 ? 1 : 0;
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x21: // lui
-            if ((w & 0xf000) !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = (w >>> 16) << 16;
-            cyc += cAlu;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          case 0x28: { // lw
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === rVpn && (a & 3) === 0) {
-              mem32[R + ((w >>> 8) & 15)] = mem32[(rBase | (a & 0xfff)) >> 2];
-              rN++;
-              rT = n;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
-              mem32[R + ((w >>> 8) & 15)] = mem32[(a & 0x7fffffff) >> 2];
-              kL++;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x29: { // lh
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === rVpn && (a & 1) === 0) {
-              mem32[R + ((w >>> 8) & 15)] = mem16s[(rBase | (a & 0xfff)) >> 1];
-              rN++;
-              rT = n;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
-              mem32[R + ((w >>> 8) & 15)] = mem16s[(a & 0x7fffffff) >> 1];
-              kL++;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x2a: { // lhu
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === rVpn && (a & 1) === 0) {
-              mem32[R + ((w >>> 8) & 15)] = mem16[(rBase | (a & 0xfff)) >> 1];
-              rN++;
-              rT = n;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
-              mem32[R + ((w >>> 8) & 15)] = mem16[(a & 0x7fffffff) >> 1];
-              kL++;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x2b: { // lb
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === rVpn) {
-              mem32[R + ((w >>> 8) & 15)] = mem8s[rBase | (a & 0xfff)];
-              rN++;
-              rT = n;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram) {
-              mem32[R + ((w >>> 8) & 15)] = mem8s[(a & 0x7fffffff)];
-              kL++;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x2c: { // lbu
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === rVpn) {
-              mem32[R + ((w >>> 8) & 15)] = mem8[rBase | (a & 0xfff)];
-              rN++;
-              rT = n;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram) {
-              mem32[R + ((w >>> 8) & 15)] = mem8[(a & 0x7fffffff)];
-              kL++;
-              cyc += cLoad;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x30: { // sw
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === wVpn && (a & 3) === 0) {
-              mem32[(wBase | (a & 0xfff)) >> 2] = mem32[R + ((w >>> 8) & 15)];
-              wN++;
-              wT = n;
-              cyc += cStore;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram && (a & 3) === 0) {
-              mem32[(a & 0x7fffffff) >> 2] = mem32[R + ((w >>> 8) & 15)];
-              kS++;
-              cyc += cStore;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x31: { // sh
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === wVpn && (a & 1) === 0) {
-              mem16[(wBase | (a & 0xfff)) >> 1] = mem32[R + ((w >>> 8) & 15)];
-              wN++;
-              wT = n;
-              cyc += cStore;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram && (a & 1) === 0) {
-              mem16[(a & 0x7fffffff) >> 1] = mem32[R + ((w >>> 8) & 15)];
-              kS++;
-              cyc += cStore;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x32: { // sb
-            const a = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if (a >>> 12 === wVpn) {
-              mem8[wBase | (a & 0xfff)] = mem32[R + ((w >>> 8) & 15)];
-              wN++;
-              wT = n;
-              cyc += cStore;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            if (a < 0 && (a & 0x7fffffff) < kram) {
-              mem8[(a & 0x7fffffff)] = mem32[R + ((w >>> 8) & 15)];
-              kS++;
-              cyc += cStore;
-              n++;
-              pc = (pc + 4) | 0;
-              continue;
-            }
-            slow = SLOW_MEMORY;
-            break dispatch;
-          }
-          case 0x38: // beq
-            if (mem32[R + ((w >>> 8) & 15)] === mem32[R + ((w >>> 12) & 15)]) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              jumped = true;
-              cyc += cTaken;
-            } else {
-              pc = (pc + 4) | 0;
-              cyc += cBranch;
-            }
-            n++;
-            continue;
-          case 0x39: // bne
-            if (mem32[R + ((w >>> 8) & 15)] !== mem32[R + ((w >>> 12) & 15)]) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              jumped = true;
-              cyc += cTaken;
-            } else {
-              pc = (pc + 4) | 0;
-              cyc += cBranch;
-            }
-            n++;
-            continue;
-          case 0x3a: // blt
-            if (mem32[R + ((w >>> 8) & 15)] < mem32[R + ((w >>> 12) & 15)]) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              jumped = true;
-              cyc += cTaken;
-            } else {
-              pc = (pc + 4) | 0;
-              cyc += cBranch;
-            }
-            n++;
-            continue;
-          case 0x3b: // bge
-            if (mem32[R + ((w >>> 8) & 15)] >= mem32[R + ((w >>> 12) & 15)]) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              jumped = true;
-              cyc += cTaken;
-            } else {
-              pc = (pc + 4) | 0;
-              cyc += cBranch;
-            }
-            n++;
-            continue;
-          case 0x3c: // bltu
-            if (mem32[R + ((w >>> 8) & 15)] >>> 0 < mem32[R + ((w >>> 12) & 15)] >>> 0) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              jumped = true;
-              cyc += cTaken;
-            } else {
-              pc = (pc + 4) | 0;
-              cyc += cBranch;
-            }
-            n++;
-            continue;
-          case 0x3d: // bgeu
-            if (mem32[R + ((w >>> 8) & 15)] >>> 0 >= mem32[R + ((w >>> 12) & 15)] >>> 0) {
-              pc = (pc + ((w >> 16) << 2)) | 0;
-              jumped = true;
-              cyc += cTaken;
-            } else {
-              pc = (pc + 4) | 0;
-              cyc += cBranch;
-            }
-            n++;
-            continue;
-          case 0x40: // jal
-            mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
-            pc = (pc + ((w >> 12) << 2)) | 0;
-            jumped = true;
-            cyc += cJump;
-            n++;
-            continue;
-          case 0x41: { // jalr
-            const t = (mem32[R + ((w >>> 12) & 15)] + (w >> 16)) | 0;
-            if ((t & 3) !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = (pc + 4) | 0;
-            pc = t;
-            jumped = true;
-            cyc += cJump;
-            n++;
-            continue;
-          }
-          case 0x4d: // csrr
-          case 0x4e: { // csrw
-            // Kernel mode only (else the slow path traps), and only what kernelCsrAccess takes.
-            if (kram === 0) break;
-            m.pc = pc >>> 0;
-            m.cycles = cBase + cyc;
-            m.instret = iBase + n;
-            const cost = kernelCsrAccess(m, w);
-            if (cost < 0) break;
-            cyc += cost;
-            n++;
-            pc = (pc + 4) | 0;
-            evt = rel(m.nextEvent - cBase);
-            st[8] = evt;
-            continue;
-          }
-          case 0x51: // rdcycle
-            if (w >>> 12 !== 0) break;
-            mem32[R + ((w >>> 8) & 15)] = (cBase + cyc) % 4294967296;
-            cyc += cSystem;
-            n++;
-            pc = (pc + 4) | 0;
-            continue;
-          default:
-            break;
-        }
-        slow = SLOW_EXEC;
-        break pass;
+        // A load or store the caches did not serve: in kernel mode it may be a device register.
+        if (kram === 0) break pass;
+        call = CALL_DEVICE;
+        break run;
       }
-      // A load or store the caches did not serve. A device register in kernel mode is read or
-      // written here, as the slow path would (the devices see the time before the access's
-      // cost), without ending the pass; the event limit is read again, since a device may
-      // have scheduled something.
-      if (kram !== 0) {
+      // Calls out, between runs of the loop above: that loop calls nothing, so V8 keeps the
+      // typed arrays' bounds, pc and the pass's constants in registers there (a call anywhere
+      // in it made every instruction reload them: 120 -> 80 MIPS on seq without blocks).
+      if (call === CALL_CSR) {
+        call = CALL_NONE;
         m.pc = pc >>> 0;
         m.cycles = cBase + cyc;
         m.instret = iBase + n;
-        const cost = kernelDeviceAccess(m, w);
-        if (cost >= 0) {
-          cyc += cost;
-          n++;
-          pc = (pc + 4) | 0;
-          evt = rel(m.nextEvent - cBase);
-          st[8] = evt;
-          slow = SLOW_NONE;
+        const cost = kernelCsrAccess(m, w);
+        if (cost < 0) {
+          slow = SLOW_EXEC;
+          break;
+        }
+        cyc += cost;
+        n++;
+        pc = (pc + 4) | 0;
+        evt = rel(m.nextEvent - cBase);
+        st[8] = evt;
+        continue;
+      }
+      if (call === CALL_WARM) {
+        call = CALL_NONE;
+        warmPage(m, callPa);
+        continue;
+      }
+      if (call !== CALL_DEVICE) {
+        // A block to run (CALL_BLOCK), or to compile first (CALL_COMPILE).
+        const page = code[callPa >>> 12]!;
+        const blk = call === CALL_COMPILE ? compileEntry(m, page, callPa) : page[(callPa >>> 2) & 1023];
+        call = CALL_NONE;
+        // None can start here: the instruction runs in the loop.
+        if (typeof blk !== 'function') continue;
+        st[0] = cyc;
+        st[1] = n;
+        st[2] = rN;
+        st[3] = rT;
+        st[4] = wN;
+        st[5] = wT;
+        st[6] = pc;
+        st[15] = kL;
+        st[16] = kS;
+        const why = blk(st, mem32, mem16, mem16s, mem8, mem8s, R, callPa >>> 2, m);
+        if (why === 8 /* SYNCED */) {
+          // A user-space access in the block trapped (step.ts, blockMemory): m holds
+          // everything but the block's direct kernel-segment counts.
+          m.loads += st[15 /* BS.KL */]!;
+          m.stores += st[16 /* BS.KS */]!;
+          if (m.stopInfo !== null) return SLOW_STOPPED;
+          continue passes;
+        }
+        if (why !== 0 /* DONE */ && why !== 4 /* SLOW_MEMORY */ && why !== 2 /* SLOW_EXEC */) {
+          // STALE or NOT_ENTERED: nothing ran; this instruction runs in the loop.
+          // A stale entry was hot: compile it again at its next visit.
+          if (why === 5 /* STALE */) page[(callPa >>> 2) & 1023] = HOT_ENTRY;
           continue;
         }
+        cyc = st[0]!;
+        n = st[1]!;
+        rN = st[2]!;
+        rT = st[3]!;
+        wN = st[4]!;
+        wT = st[5]!;
+        pc = st[6]!;
+        kL = st[15]!;
+        kS = st[16]!;
+        // After blockMemory ran (DIRTY), the caches and counters here are out of date: the
+        // pass ends (a new one starts from m).
+        const dirty = st[18 /* BS.DIRTY */]! !== 0;
+        if (why === 0 /* DONE */) {
+          jumped = true;
+          if (!dirty) continue;
+          slow = SLOW_RESYNC;
+          break;
+        }
+        w = st[7]!;
+        slow = why;
+        // A load or store in hand in kernel mode may be a device register (below).
+        if (why !== 4 /* SLOW_MEMORY */ || dirty || kram === 0) break;
       }
-      break;
+      // A load or store the caches did not serve, in kernel mode (CALL_DEVICE): a device
+      // register is read or written here, as the slow path would (the devices see the time
+      // before the access's cost), without ending the pass; the event limit is read again,
+      // since a device may have scheduled something. Anything else: the slow path (slow is
+      // SLOW_MEMORY).
+      call = CALL_NONE;
+      m.pc = pc >>> 0;
+      m.cycles = cBase + cyc;
+      m.instret = iBase + n;
+      const cost = kernelDeviceAccess(m, w);
+      if (cost < 0) break;
+      cyc += cost;
+      n++;
+      pc = (pc + 4) | 0;
+      evt = rel(m.nextEvent - cBase);
+      st[8] = evt;
+      slow = SLOW_NONE;
     }
 
     m.pc = pc >>> 0;
