@@ -134,7 +134,9 @@ export class ProcessTracker {
   }
 
   private proc(pid: number): ProcessInfo | undefined {
-    return this.processes[pid - 1];
+    // Checked first: reading outside the array (pid 0, the idle loop, reports events too) is a
+    // slow lookup in V8, once per scheduling event.
+    return pid >= 1 && pid <= this.processes.length ? this.processes[pid - 1] : undefined;
   }
 
   /** `file:line` of pc in process pid's program, if its line map covers it. */
