@@ -554,6 +554,10 @@ describe('stops', () => {
     expect(s.message).toMatch(/r1\s+a0\s+0x0000002a/);
     expect(s.message).toMatch(/r15 lr\s+0x00000000/);
     expect(m.pc).toBe(0x80000008);
+    // The statistics name the trap that was not delivered, and do not count it as taken.
+    const stats = m.stats();
+    expect(stats.stop).toEqual({ reason: 'no-trap-vector', exitCode: s.exitCode, trap: { cause: 'bus_error', pc: 0x80000008, badvaddr: 0x80100000 } });
+    expect(stats.traps.bus_error).toBe(0);
   });
 
   it('a fault inside a handler (EXL set) is a double fault', () => {
@@ -570,6 +574,7 @@ handler:
     expect(s.message).toContain('illegal instruction');
     expect(s.message).toMatch(/status\s+0x00000010\s+EXL/);
     expect(s.message).toMatch(/epc\s+0x8000000c/);
+    expect(m.stats().stop?.trap?.cause).toBe('illegal_instruction');
   });
 
   it('wait with nothing to come is a deadlock', () => {

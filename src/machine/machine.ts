@@ -72,6 +72,11 @@ export interface StopInfo {
   exitCode: number;
   /** One line for halt, max-cycles and stopped; a register dump for faults and deadlock. */
   message: string;
+  /**
+   * double-fault and no-trap-vector: the trap that could not be delivered (its cause, the
+   * instruction's pc and BADVADDR). It is not among the traps counted: those were taken.
+   */
+  trap?: { cause: number; pc: number; badvaddr: number };
 }
 
 /** Exit statuses for stops other than halt (a bare program's `halt` uses a0). */
@@ -363,10 +368,12 @@ export class Machine {
     const fromUser = (this.status & Status.UM) !== 0;
     if ((this.status & Status.EXL) !== 0) {
       this.stop('double-fault', STOP_EXIT['double-fault'], this.diagnostic(`double fault: ${causeText(cause)} while in a trap handler (STATUS.EXL set)`, cause, badvaddr));
+      this.stopInfo!.trap = { cause, pc: this.pc, badvaddr: badvaddr >>> 0 };
       return;
     }
     if (this.tvec === 0) {
       this.stop('no-trap-vector', STOP_EXIT['no-trap-vector'], this.diagnostic(`${causeText(cause)} with no trap handler (TVEC = 0)`, cause, badvaddr));
+      this.stopInfo!.trap = { cause, pc: this.pc, badvaddr: badvaddr >>> 0 };
       return;
     }
     this.trapCounts[cause & 31]!++;

@@ -14,6 +14,7 @@
 
 import { CAUSE_KEY, Cause } from '../arch/traps.ts';
 import { Access } from '../arch/traps.ts';
+import { hex32 } from '../exe/format.ts';
 import { formatNumber, renderTable, type Cell } from '../util/table.ts';
 import type { Machine, StopReason } from './machine.ts';
 import type { Tlb } from './mmu/tlb.ts';
@@ -72,7 +73,11 @@ export interface MachineStats {
   disk: { reads: number; writes: number; errors: number };
   console: { bytesOut: number };
   processes: ProcessStats[];
-  stop: { reason: StopReason; exitCode: number } | null;
+  /**
+   * Why the machine stopped (null: it did not). For a trap it could not deliver
+   * (double-fault, no-trap-vector), `trap` names it: the cause's CAUSE_KEY name, pc, BADVADDR.
+   */
+  stop: { reason: StopReason; exitCode: number; trap?: { cause: string; pc: number; badvaddr: number } } | null;
 }
 
 function tlbCounts(t: Tlb): TlbCounts {
@@ -153,8 +158,16 @@ export function collectStats(m: Machine): MachineStats {
     disk: m.disk === null ? { reads: 0, writes: 0, errors: 0 } : { reads: m.disk.reads, writes: m.disk.writes, errors: m.disk.errors },
     console: { bytesOut: m.console.bytesOut },
     processes: [],
-    stop: m.stopInfo === null ? null : { reason: m.stopInfo.reason, exitCode: m.stopInfo.exitCode },
+    stop: stopStats(m),
   };
+}
+
+function stopStats(m: Machine): MachineStats['stop'] {
+  const info = m.stopInfo;
+  if (info === null) return null;
+  if (info.trap === undefined) return { reason: info.reason, exitCode: info.exitCode };
+  const t = info.trap;
+  return { reason: info.reason, exitCode: info.exitCode, trap: { cause: CAUSE_KEY.get(t.cause) ?? `cause_${t.cause}`, pc: t.pc, badvaddr: t.badvaddr } };
 }
 
 function pct(x: number): string {
@@ -248,7 +261,11 @@ export function formatStats(s: MachineStats): string {
       ),
     });
   }
-  if (s.stop !== null) blocks.push({ title: `stop: ${s.stop.reason}, exit status ${s.stop.exitCode}` });
+  if (s.stop !== null) {
+    const t = s.stop.trap;
+    const trap = t === undefined ? '' : ` (${t.cause} at pc ${hex32(t.pc)}, BADVADDR ${hex32(t.badvaddr)}, not delivered)`;
+    blocks.push({ title: `stop: ${s.stop.reason}${trap}, exit status ${s.stop.exitCode}` });
+  }
 
   const all = blocks.flatMap((b) => b.rows ?? []);
   const nameW = Math.max(...all.map(([n]) => n.length));
