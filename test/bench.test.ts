@@ -4,7 +4,7 @@
 // reference walk for every geometry; the CLI's JSON has its shape. No timing is asserted.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,9 @@ import { emulatedFigures, spread } from '../src/bench/measure.ts';
 import {
   BENCH_WORKLOADS, DATA_PA, DEFAULT_BENCH_SETUP, FaultsTarget, HostPageTables, LoopTarget, buildTarget, type BenchSetup,
 } from '../src/bench/setups.ts';
-import { parseSweep, sweepChart, sweepSetup } from '../src/bench/sweep.ts';
+import { parseSweep, sweepChart, sweepSetup, type SweepSpec } from '../src/bench/sweep.ts';
+import { runBench, type BenchOptions } from '../src/cli/bench.ts';
+import { UsageError } from '../src/cli/options.ts';
 import { UserError } from '../src/util/errors.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -226,6 +228,109 @@ describe('vmlab bench', () => {
     expect(svg).toMatch(/cycles per access/);
   });
 
+  it('checks --save and --chart before measuring: one line, exit 1, nothing run', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmlab-bench-'));
+    for (const [opts, file, why] of [
+      [{ save: path.join(dir, 'no', 'x.json') }, path.join(dir, 'no', 'x.json'), 'no such file or directory'],
+      [{ save: dir }, dir, 'is a directory'],
+      [{ sweep: 'tlb=4,8', chart: path.join(dir, 'no', 'c.svg') }, path.join(dir, 'no', 'c.svg'), 'no such file or directory'],
+    ] as const) {
+      let err = '';
+      let out = '';
+      const run = () => runBench({ workload: 'seq', runs: 1, seconds: 0.01, ...opts }, { out: (t) => (out += t), err: (t) => (err += t) });
+      expect(run).toThrow(new UserError(`cannot write ${file}: ${why}`));
+      expect(() => run()).not.toThrow(UsageError);
+      // No progress line and no table: the check came before the first measurement.
+      expect(err + out).toBe('');
+    }
+    const r = vmlab('bench', '--workload', 'seq', '--runs', '1', '--seconds', '0.02', '--save', path.join(dir, 'no', 'x.json'));
+    expect(r).toEqual({ status: 1, out: '', err: `vmlab: cannot write ${path.join(dir, 'no', 'x.json')}: no such file or directory\n` });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the results before writing --save, so a late failure to write still shows them', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmlab-bench-'));
+    const sub = path.join(dir, 'sub');
+    mkdirSync(sub);
+    let out = '';
+    // The directory passes the check, then goes away while the table is printed.
+    const io = { out: (t: string) => ((out += t), rmSync(sub, { recursive: true, force: true })), err: () => {} };
+    expect(() => runBench({ workload: 'seq', runs: 1, seconds: 0.01, save: path.join(sub, 'r.json') }, io)).toThrow(/cannot write .*r\.json/);
+    expect(out).toMatch(/^seq +[\d.]+/m);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with --no-tlb: TLB hits n/a in the table, null in the JSON; loops have null page faults in every sample', () => {
+    let out = '';
+    const [r] = runBench({ workload: 'seq', runs: 1, seconds: 0.01, tlb: false }, { out: (t) => (out += t), err: () => {} });
+    expect(r!.tlbHitRate).toBeNull();
+    expect(r!.pageFaultsPerSecond).toBeNull();
+    expect(r!.samples).toHaveLength(1);
+    for (const s of r!.samples) expect(s.pageFaultsPerSecond).toBeNull();
+    const [head, , row] = out.split('\n');
+    const at = head!.indexOf('TLB hits') + 'TLB hits'.length;
+    expect(row!.slice(at - 'TLB hits'.length, at).trim()).toBe('n/a');
+    expect(out).toMatch(/^no TLB; 2-level page tables; 1 run of 0\.01 CPU s per form; MIPS = median per CPU second, range = min-max$/m);
+  });
+
+  it('keeps every figure right-aligned with faults in the table, and names --stride-pages and --frames', () => {
+    let out = '';
+    runBench({ workload: 'stride,faults', runs: 1, seconds: 0.01, stridePages: 100 }, { out: (t) => (out += t), err: () => {} });
+    const [head, rule, ...rows] = out.trimEnd().split('\n');
+    const footer = rows.pop()!;
+    expect(rows.map((r) => r.split(/ +/)[0])).toEqual(['stride', 'faults']);
+    // Each column ends where its rule of dashes ends; every figure, n/a included, ends there too.
+    const ends = [...rule!.matchAll(/-+/g)].map((m) => m.index! + m[0].length);
+    const titles = ['MIPS', 'faults/s', 'MIPS off', 'on/off', 'TLB hits', 'CPI'];
+    for (const t of titles) {
+      const end = head!.indexOf(t) + t.length;
+      expect(ends, t).toContain(end);
+      for (const row of rows) expect(row[end - 1], `${t} in ${row}`).toMatch(/\S/);
+    }
+    expect(rows[0]).toMatch(/ n\/a +[\d.]+ +[\d.]+ +[\d.]+ %/); // stride: no page faults
+    expect(rows[1]).toMatch(/ n\/a +n\/a +[\d.]+ %/); // faults: no paging-off baseline
+    expect(footer).toContain('stride over 100 pages (--stride-pages)');
+    expect(footer).toContain('faults with 8 frames (--frames)');
+  });
+
+  it('a sweep footer names neither the swept parameter\'s default nor a range; the chart is reported like other files', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmlab-bench-'));
+    const chart = path.join(dir, 'ways.svg');
+    let out = '';
+    let err = '';
+    runBench({ workload: 'seq', runs: 1, seconds: 0.01, sweep: 'ways=1,2,64', chart }, { out: (t) => (out += t), err: (t) => (err += t) });
+    const footer = out.trimEnd().split('\n').pop()!;
+    expect(footer).toBe('TLB ways swept over 1, 2, 64; otherwise TLB 64 entries, lru; 2-level page tables; 1 run of 0.01 CPU s per value; MIPS = median per CPU second');
+    expect(out).not.toContain('chart');
+    expect(err).toContain(`vmlab: wrote ${chart} (translations per second and cycles per access vs TLB ways)\n`);
+    expect(existsSync(chart)).toBe(true);
+    out = '';
+    runBench({ workload: 'seq', runs: 1, seconds: 0.01, sweep: 'tlb=8,16', tlbWays: 4 }, { out: (t) => (out += t), err: () => {} });
+    expect(out.trimEnd().split('\n').pop()).toMatch(/^TLB entries swept over 8, 16; otherwise TLB 4-way \(at most\), lru; 2-level/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses bad option combinations as usage errors before measuring', () => {
+    for (const [opts, msg] of [
+      [{ chart: 'x.svg' }, '--chart needs --sweep'],
+      [{ tlb: false, compareNoTlb: true }, '--compare-no-tlb cannot be combined with --no-tlb'],
+      [{ compareNoTlb: true, sweep: 'tlb=4,8' }, '--compare-no-tlb cannot be combined with --sweep'],
+      [{ sweep: 'tlb=0,4' }, "--sweep tlb: '0' is not a whole number"],
+      [{ sweep: 'foo=1,2' }, '--sweep must be PARAM=V1,V2,...'],
+      [{ sweep: 'ways=3' }, '--sweep ways=3: TLB ways (3) must divide'],
+      [{ sweep: 'tlb=4,8', tlb: 16 }, '--tlb cannot be combined with --sweep tlb='],
+      [{ sweep: 'ways=1,2', tlb: false }, '--sweep ways= cannot be combined with --no-tlb'],
+      [{ tlb: 64, tlbWays: 3 }, '--tlb/--tlb-ways/--tlb-policy: TLB ways (3) must divide'],
+      [{ sweep: 'levels=1,2', save: 'same', chart: 'same' }, '--save and --chart name the same file'],
+    ] as [BenchOptions, string][]) {
+      let said = '';
+      const io = { out: (t: string) => (said += t), err: (t: string) => (said += t) };
+      expect(() => runBench({ workload: 'seq', runs: 1, seconds: 0.01, ...opts }, io), msg).toThrow(UsageError);
+      expect(() => runBench({ workload: 'seq', runs: 1, seconds: 0.01, ...opts }, io), msg).toThrow(msg);
+      expect(said).toBe('');
+    }
+  });
+
   it('rejects bad options in one line', () => {
     for (const args of [
       ['--workload', 'seq,nope'],
@@ -242,7 +347,26 @@ describe('vmlab bench', () => {
   });
 });
 
+/** The x tick labels of the sweep chart's top panel. */
+function xTicks(spec: SweepSpec): string[] {
+  const rep = { translationsPerSecond: 1e6, cyclesPerAccess: 3 } as never;
+  const svg = sweepChart(new Map([['seq', spec.values.map((value) => ({ value, report: rep }))]]), spec);
+  const top = svg.split('<svg x="0" y="400"')[0]!;
+  return [...top.matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="middle" stroke="none">([^<]*)<\/text>/g)].map((m) => m[1]!);
+}
+
 describe('the sweep chart', () => {
+  it('ticks a tlb= or ways= axis (log scale) at the measured values, whatever their range; levels= linear at integers', () => {
+    expect(xTicks({ param: 'tlb', values: [4, 8, 16] })).toEqual(['4', '8', '16']);
+    expect(xTicks({ param: 'tlb', values: [2, 16, 64, 512] })).toEqual(['2', '16', '64', '512']);
+    expect(xTicks({ param: 'ways', values: [1, 2] })).toEqual(['1', '2']);
+    expect(xTicks({ param: 'levels', values: [1, 2, 3, 4] })).toEqual(['1', '2', '3', '4']);
+    const rep = { translationsPerSecond: 1e6, cyclesPerAccess: 3 } as never;
+    const pts = (vs: number[]) => new Map([['seq' as const, vs.map((value) => ({ value, report: rep }))]]);
+    expect(sweepChart(pts([4, 8, 16]), { param: 'tlb', values: [4, 8, 16] })).toContain('TLB entries (log scale)');
+    expect(sweepChart(pts([1, 2, 3]), { param: 'levels', values: [1, 2, 3] })).not.toContain('log scale');
+  });
+
   it('is one SVG document holding both panels', () => {
     const rep = { translationsPerSecond: 1e6, cyclesPerAccess: 3 } as never;
     const svg = sweepChart(new Map([['seq', [{ value: 4, report: rep }, { value: 8, report: rep }]]]), { param: 'tlb', values: [4, 8] });

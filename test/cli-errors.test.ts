@@ -1,10 +1,15 @@
 // The CLI's error handling and option parsers, in process (test/cli.test.ts runs the real binary).
 
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Command } from 'commander';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode, runCli, usageMessage } from '../src/cli/errors.ts';
-import { parseIntOption, parseIntText, parseIntValue, parseSizeValue } from '../src/cli/options.ts';
+import { addMachineOptions, machineConfig } from '../src/cli/machine-options.ts';
+import { checkOutputFile, parseIntOption, parseIntText, parseIntValue, parseSizeValue, UsageError, withUsageErrors } from '../src/cli/options.ts';
+import { addStudyOptions } from '../src/cli/study-options.ts';
 import { UserError } from '../src/util/errors.ts';
 
 /** A little program like vmlab's, run on args; returns the exit status, stderr and what the action saw. */
@@ -139,6 +144,91 @@ describe('numeric options', () => {
     expect(parseSizeValue('--mem', '512b', 1, 2 ** 32)).toBe(512);
     for (const bad of ['16Q', 'M', '', '1.5M', '-1K', '8G']) {
       expect(() => parseSizeValue('--mem', bad, 1, 2 ** 32), bad).toThrow(/^--mem must be a size from 1 to 4294967296 bytes/);
+    }
+  });
+});
+
+/** A `vmlab go` with the shared machine and study options, run in process. */
+async function runGo(args: string[], action: (opts: Record<string, unknown>) => void = () => {}) {
+  const program = new Command('vmlab');
+  const go = program.command('go').argument('<file>');
+  addMachineOptions(go);
+  addStudyOptions(go);
+  go.action(withUsageErrors(go, (_file: string, opts: Record<string, unknown>) => action(opts)));
+  let err = '';
+  const status = await runCli(program, ['node', 'vmlab', 'go', ...args], { err: (t) => (err += t) });
+  return { status, err };
+}
+
+describe('usage errors found after parsing', () => {
+  const usage = (msg: string) => `vmlab go: ${msg} (see 'vmlab go --help')\n`;
+
+  it('bad machine option combinations are usage errors naming the options, before the action', async () => {
+    for (const [args, msg] of [
+      [['--tlb', '64', '--tlb-ways', '3'], '--tlb/--tlb-ways/--tlb-policy: TLB ways (3) must divide the number of entries (64)'],
+      [['--mem', '5000'], '--mem must be a multiple of 4096 bytes, got 5000'],
+      [['--no-tlb', '--tlb-ways', '2'], '--no-tlb cannot be combined with --tlb-ways (there is no TLB to configure)'],
+      [['--no-tlb', '--tlb', '8'], '--no-tlb cannot be combined with --tlb (there is no TLB to configure)'],
+      [['--tlb', '8', '--no-tlb'], '--no-tlb cannot be combined with --tlb (there is no TLB to configure)'],
+      [['--tlb-policy', 'fifo', '--tlb-split', '--no-tlb'], '--no-tlb cannot be combined with --tlb-policy, --tlb-split (there is no TLB to configure)'],
+      [['--trace', 'bogus'], '--trace: unknown kind "bogus" (choose from tlb, walk, fault, disk, sched, syscall, or all)'],
+      [['--trace-out', 't.txt'], '--trace-out and --trace-format go with --trace KINDS (which events to trace)'],
+    ] as const) {
+      let ran = false;
+      const r = await runGo(['f', ...args], () => (ran = true));
+      expect(r, args.join(' ')).toEqual({ status: ExitCode.USAGE, err: usage(msg) });
+      expect(ran).toBe(false);
+    }
+  });
+
+  it('accepts --no-tlb alone, and --tlb with its ways, policy and split', async () => {
+    let seen: Record<string, unknown> = {};
+    expect(await runGo(['f', '--no-tlb'], (o) => (seen = o))).toEqual({ status: 0, err: '' });
+    expect(machineConfig(seen).tlb).toBeNull();
+    expect(await runGo(['f', '--tlb', '8', '--tlb-ways', '2', '--tlb-policy', 'fifo', '--tlb-split'], (o) => (seen = o))).toEqual({ status: 0, err: '' });
+    expect(machineConfig(seen).tlb).toMatchObject({ entries: 8, ways: 2, policy: 'fifo' });
+  });
+
+  it('a UsageError from a wrapped action is printed like commander\'s own; a UserError keeps its form', async () => {
+    expect(await runGo(['f'], () => {
+      throw new UsageError('--a and --b do not go together');
+    })).toEqual({ status: ExitCode.USAGE, err: usage('--a and --b do not go together') });
+    expect(await runGo(['f'], () => {
+      throw new UserError('cannot read f: no such file or directory');
+    })).toEqual({ status: ExitCode.FAILURE, err: 'vmlab: cannot read f: no such file or directory\n' });
+  });
+
+  it('machineConfig, outside the command line, still refuses the same combinations (a UserError)', () => {
+    expect(() => machineConfig({ tlb: 64, tlbWays: 3 })).toThrow(UserError);
+    expect(() => machineConfig({ mem: 5000 })).toThrow(/--mem must be a multiple of 4096/);
+    expect(() => machineConfig({ tlb: false, tlbSplit: true })).toThrow(/--no-tlb cannot be combined/);
+  });
+});
+
+describe('checkOutputFile', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vmlab-out-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts a new file in a directory that exists, and an existing file, creating nothing', () => {
+    const fresh = path.join(dir, 'new.json');
+    checkOutputFile(fresh);
+    expect(existsSync(fresh)).toBe(false);
+    const old = path.join(dir, 'old.json');
+    writeFileSync(old, 'keep');
+    checkOutputFile(old);
+  });
+
+  it('refuses a missing directory, a directory, and a path through a file, in writeFileChecked\'s words', () => {
+    mkdirSync(path.join(dir, 'sub'), { recursive: true });
+    writeFileSync(path.join(dir, 'plain'), '');
+    for (const [file, why] of [
+      [path.join(dir, 'no', 'such', 'x.json'), 'no such file or directory'],
+      [path.join(dir, 'sub'), 'is a directory'],
+      [path.join(dir, 'later') + path.sep, 'is a directory'],
+      [path.join(dir, 'plain', 'x.json'), 'a component of the path is not a directory'],
+      ['', 'empty file name'],
+    ] as const) {
+      expect(() => checkOutputFile(file), file).toThrow(new UserError(`cannot write ${file}: ${why}`));
     }
   });
 });

@@ -2,7 +2,7 @@
 // process, checking output, exit status, stats and one-line errors.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,11 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'vmlab-run-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function vmlab(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/vmlab.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return vmlabIn(root, ...args);
+}
+
+function vmlabIn(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/vmlab.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -118,6 +122,42 @@ done: li a0, 0
     expect(r.err).toMatch(message);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     noStackTrace(r.err);
+  });
+
+  it.each([
+    [['--tlb', '64', '--tlb-ways', '3'], '--tlb/--tlb-ways/--tlb-policy: TLB ways (3) must divide the number of entries (64)'],
+    [['--mem', '5000'], '--mem must be a multiple of 4096 bytes, got 5000'],
+    [['--no-tlb', '--tlb-ways', '2'], '--no-tlb cannot be combined with --tlb-ways (there is no TLB to configure)'],
+    [['--no-tlb', '--tlb', '8'], '--no-tlb cannot be combined with --tlb (there is no TLB to configure)'],
+    [['--tlb', '8', '--no-tlb'], '--no-tlb cannot be combined with --tlb (there is no TLB to configure)'],
+    [['--trace', 'bogus'], '--trace: unknown kind "bogus" (choose from tlb, walk, fault, disk, sched, syscall, or all)'],
+  ])('a bad option combination is a usage error (exit 2): %s', (args, message) => {
+    const r = vmlab('run', 'asm/examples/bare-hello.s', ...args);
+    expect(r).toEqual({ status: 2, out: '', err: `vmlab run: ${message} (see 'vmlab run --help')\n` });
+  });
+
+  it.each([
+    ['bare-hello.s', '--stats-json'],
+    ['hello.s', '--stats-json'],
+    ['hello.s', '--refs'],
+    ['bare-hello.s', '--trace-out'],
+  ])('checks the %s output file of %s before running: one line, exit 1, no output', (program, option) => {
+    const file = path.join(tmp, 'no', 'such', 'dir', 'out.txt');
+    const extra = option === '--trace-out' ? ['--trace', 'tlb'] : [];
+    const r = vmlab('run', `asm/examples/${program}`, ...extra, option, file);
+    expect(r).toEqual({ status: 1, out: '', err: `vmlab: cannot write ${file}: no such file or directory\n` });
+  });
+
+  it('--stats-json - writes the statistics to stdout after the program\'s output (no file named -)', () => {
+    const r = vmlabIn(tmp, 'run', path.join(root, 'asm/examples/bare-sum.s'), '--stats-json', '-');
+    expect(r.status).toBe(0);
+    expect(existsSync(path.join(tmp, '-'))).toBe(false);
+    const at = r.out.indexOf('{\n');
+    expect(r.out.slice(0, at)).toMatch(/5050\n$/);
+    const s = JSON.parse(r.out.slice(at));
+    expect(s.instructions).toBeGreaterThan(0);
+    expect(s.stop).toBeDefined();
+    expect(vmlab('run', '--help').out).toMatch(/--stats-json <file> +.*'-': stdout/);
   });
 
   it('a missing program or a program that does not fit in RAM is one line', () => {

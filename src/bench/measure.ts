@@ -137,6 +137,9 @@ export interface BenchOptions {
   onRun?: () => void;
 }
 
+/** A timed run as a report lists it: page faults per second only for faults (else null). */
+export type ReportSample = Omit<RunSample, 'pageFaultsPerSecond'> & { pageFaultsPerSecond: number | null };
+
 /** One workload's figures: the JSON object `vmlab bench --json` prints (one line each). */
 export interface WorkloadReport {
   workload: BenchWorkload;
@@ -157,13 +160,14 @@ export interface WorkloadReport {
   noTlb?: { mips: number; translationsPerSecond: number; cyclesPerAccess: number; hostSpeedup: number; cycleSpeedup: number };
   /** Min and max over the runs. */
   spread: Record<'mips' | 'translationsPerSecond' | 'walksPerSecond' | 'pageFaultsPerSecond' | 'pagingOffMips', { min: number; max: number } | null>;
-  /** Emulated, paging on, over every timed instruction (exact). */
-  tlbHitRate: number;
+  /** Emulated, paging on, over every timed instruction (exact). Null with no TLB (--no-tlb). */
+  tlbHitRate: number | null;
   cyclesPerAccess: number;
   cyclesPerInstruction: number;
   instructions: number;
   seconds: number;
-  samples: RunSample[];
+  /** The timed runs with paging on, in order. */
+  samples: ReportSample[];
 }
 
 function describeTlb(setup: BenchSetup): string {
@@ -247,12 +251,13 @@ export function benchWorkloadFull(name: BenchWorkload, setup: BenchSetup, opts: 
       pageFaultsPerSecond: faults === null ? null : range(faults),
       pagingOffMips: offMips === null ? null : range(offMips),
     },
-    tlbHitRate: emu.tlbHitRate,
+    tlbHitRate: setup.tlb === null ? null : emu.tlbHitRate,
     cyclesPerAccess: emu.cyclesPerAccess,
     cyclesPerInstruction: emu.cyclesPerInstruction,
     instructions: emu.instructions,
     seconds: onSamples.reduce((s, x) => s + x.seconds, 0),
-    samples: onSamples,
+    // A loop takes no page faults: null, as at the top level, rather than a measured 0.
+    samples: faults === null ? onSamples.map((s) => ({ ...s, pageFaultsPerSecond: null })) : onSamples,
   };
   if (noTlb !== null) {
     const nm = spread(noTlbSamples.map((s) => s.mips));

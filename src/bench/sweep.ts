@@ -85,7 +85,9 @@ function stack(top: string, bottom: string, width: number, height: number): stri
 export function sweepChart(results: Map<BenchWorkload, SweepPoint[]>, spec: SweepSpec): string {
   const width = 760;
   const height = 400;
-  const logX = spec.param !== 'levels' && Math.max(...spec.values) / Math.min(...spec.values) >= 8;
+  // TLB entries and ways are sizes, usually powers of two: a log axis spaces 4, 8, 16 evenly and
+  // lineChart ticks it at the measured values. Levels (1-4) stay linear, ticked at integers.
+  const logX = spec.param !== 'levels';
   const series = (f: (r: WorkloadReport) => number) =>
     [...results].map(([name, pts]) => ({ name, points: pts.map((p) => [p.value, f(p.report)] as const) }));
   const top = lineChart({

@@ -125,6 +125,6 @@ export function runUserPrograms(
   if (booted.checker !== null && booted.checker.failure === null) io.err(`vmlab: ${booted.checker.summary()}\n`);
   const stats = m.stats();
   stats.processes = booted.tracker.finish(m.pageFaultsByAsid);
-  writeStats(stats, opts, io);
+  writeStats(stats, opts, io, out.last);
   return code;
 }

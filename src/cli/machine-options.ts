@@ -3,8 +3,10 @@
 // figure, and the statistics outputs. addMachineOptions() declares them on a commander
 // command; machineConfig() turns the parsed values into a validated MachineConfig.
 //
-// Every bad value is one line naming the option (a UserError, or commander's usage error from
-// the parsers below).
+// Every bad value is one line naming the option. On the command line every problem with the
+// options themselves is a usage error (exit 2): a bad value from the parsers below, and a bad
+// combination from the check that addMachineOptions() runs before the command's action.
+// machineConfig() makes the same checks for callers outside commander (a UserError).
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEVICE_BASE_PA } from '../arch/memmap.ts';
@@ -13,7 +15,7 @@ import { DEFAULT_TIMING, type Timing } from '../arch/timing.ts';
 import type { MachineConfig } from '../machine/machine.ts';
 import { TlbPolicy, validateTlbConfig, type TlbConfig } from '../machine/mmu/tlb.ts';
 import { UserError } from '../util/errors.ts';
-import { parseIntOption, parseSizeOption } from './options.ts';
+import { failUsage, parseIntOption, parseSizeOption } from './options.ts';
 
 export const DEFAULT_MEM = 16 * 1024 * 1024;
 export const DEFAULT_TLB_ENTRIES = 64;
@@ -137,27 +139,85 @@ export function addMachineOptions(cmd: Command, set: MachineOptionSet = {}): Com
   if (set.stats !== false) {
     cmd
       .option('--stats', 'print statistics to stderr at the end')
-      .option('--stats-json <file>', 'write statistics as JSON to this file at the end');
+      .option('--stats-json <file>', "write statistics as JSON to this file at the end ('-': stdout, after the program's output)");
   }
+  const tlbFlags = watchTlbFlags(cmd);
+  cmd.hook('preAction', (c) => {
+    const bad = tlbFlags.problem(c.opts<TlbOptionValues>()) ?? machineOptionsProblem(c.opts<MachineOptionValues>());
+    if (bad !== undefined) failUsage(c, bad);
+  });
   return cmd;
+}
+
+/** The TLB options as commander parses them (run, debug, demo and bench share them). */
+export interface TlbOptionValues {
+  /** A number of entries, or false for --no-tlb. */
+  tlb?: number | false;
+  tlbWays?: number;
+  tlbPolicy?: string;
+  tlbSplit?: boolean;
+}
+
+/**
+ * Watches `cmd`'s --tlb and --no-tlb as they are parsed. Commander stores both in one value, the
+ * last one given winning, so `--no-tlb --tlb 8` and `--tlb 8 --no-tlb` would silently differ;
+ * problem() refuses --no-tlb next to any option that describes a TLB, whatever the order. Call
+ * once per command, after its TLB options are declared; problem() is for the preAction hook
+ * and forgets what it saw (one parse, one check).
+ */
+export function watchTlbFlags(cmd: Command): { problem(o: TlbOptionValues): string | undefined } {
+  let sawTlb = false;
+  let sawNoTlb = false;
+  cmd.on('option:tlb', () => (sawTlb = true));
+  cmd.on('option:no-tlb', () => (sawNoTlb = true));
+  return {
+    problem(o) {
+      const noTlb = sawNoTlb || o.tlb === false;
+      const given = [
+        ...(sawTlb ? ['--tlb'] : []),
+        ...(o.tlbWays !== undefined ? ['--tlb-ways'] : []),
+        ...(o.tlbPolicy !== undefined ? ['--tlb-policy'] : []),
+        ...(o.tlbSplit === true ? ['--tlb-split'] : []),
+      ];
+      sawTlb = false;
+      sawNoTlb = false;
+      if (!noTlb || given.length === 0) return undefined;
+      return `--no-tlb cannot be combined with ${given.join(', ')} (there is no TLB to configure)`;
+    },
+  };
+}
+
+/**
+ * The first problem with a combination of machine option values that no single option's parser
+ * can see (a TLB that cannot be built, RAM that is not whole pages), or undefined.
+ */
+export function machineOptionsProblem(o: MachineOptionValues, defaults: { mem?: number } = {}): string | undefined {
+  const ramBytes = o.mem ?? defaults.mem ?? DEFAULT_MEM;
+  if (ramBytes % PAGE_SIZE !== 0) return `--mem must be a multiple of ${PAGE_SIZE} bytes, got ${ramBytes}`;
+  if (o.tlb === false) {
+    if (o.tlbWays !== undefined || o.tlbPolicy !== undefined || o.tlbSplit === true)
+      return '--no-tlb cannot be combined with --tlb-ways, --tlb-policy or --tlb-split';
+    return undefined;
+  }
+  const entries = o.tlb ?? DEFAULT_TLB_ENTRIES;
+  const bad = validateTlbConfig({ entries, ways: o.tlbWays ?? entries, policy: (o.tlbPolicy ?? TlbPolicy.LRU) as TlbPolicy, seed: o.seed ?? DEFAULT_SEED });
+  return bad === undefined ? undefined : `--tlb/--tlb-ways/--tlb-policy: ${bad}`;
 }
 
 /**
  * The MachineConfig the options describe (defaults for everything not given). Throws a
- * UserError naming the option for combinations the parsers cannot check alone.
+ * UserError naming the option for combinations the parsers cannot check alone (see
+ * machineOptionsProblem; on the command line the preAction check has refused them already).
  */
 export function machineConfig(o: MachineOptionValues, defaults: { mem?: number } = {}): MachineConfig {
+  const bad = machineOptionsProblem(o, defaults);
+  if (bad !== undefined) throw new UserError(bad);
   const ramBytes = o.mem ?? defaults.mem ?? DEFAULT_MEM;
-  if (ramBytes % PAGE_SIZE !== 0) throw new UserError(`--mem must be a multiple of ${PAGE_SIZE} bytes, got ${ramBytes}`);
   const seed = o.seed ?? DEFAULT_SEED;
   let tlb: TlbConfig | null = null;
   if (o.tlb !== false) {
     const entries = o.tlb ?? DEFAULT_TLB_ENTRIES;
     tlb = { entries, ways: o.tlbWays ?? entries, policy: (o.tlbPolicy ?? TlbPolicy.LRU) as TlbPolicy, seed };
-    const bad = validateTlbConfig(tlb);
-    if (bad !== undefined) throw new UserError(`--tlb/--tlb-ways/--tlb-policy: ${bad}`);
-  } else if (o.tlbWays !== undefined || o.tlbPolicy !== undefined || o.tlbSplit === true) {
-    throw new UserError('--no-tlb cannot be combined with --tlb-ways, --tlb-policy or --tlb-split');
   }
   const levels = (o.levels ?? DEFAULT_LEVELS) as 1 | 2 | 3 | 4;
   const cost = (k: keyof MachineOptionValues) => (o[k] as number | undefined) ?? defaultCost(k);

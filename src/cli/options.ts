@@ -6,8 +6,12 @@
 //   program.option('--frames <n>', 'frames for user pages', parseIntOption('--frames', 1, 65536))
 //   program.option('--mem <bytes>', 'RAM size', parseSizeOption('--mem', 4096, 2 ** 31))
 
-import { InvalidArgumentError } from 'commander';
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from '../util/errors.ts';
+import { fsReason } from '../util/files.ts';
+import { ExitCode } from './errors.ts';
 
 const INTEGER = /^([+-]?)(0x[0-9a-f]+(?:_[0-9a-f]+)*|\d+(?:_\d+)*)$/i;
 const SIZE = /^([+-]?)(0x[0-9a-f]+(?:_[0-9a-f]+)*|\d+(?:_\d+)*)\s*([kmg]i?b?|b)?$/i;
@@ -77,4 +81,71 @@ export function parseSizeOption(name: string, min: number, max: number = Number.
       throw new InvalidArgumentError((e as Error).message);
     }
   };
+}
+
+/**
+ * A bad option value or combination that only shows once every option is parsed (`--tlb 64
+ * --tlb-ways 3`, `--chart` without `--sweep`). A command whose action is wrapped by
+ * withUsageErrors() reports it as commander reports its own usage errors:
+ * `vmlab CMD: MESSAGE (see 'vmlab CMD --help')`, exit 2. Anywhere else it is a UserError with
+ * exit status 2.
+ */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.USAGE);
+    this.name = 'UsageError';
+  }
+}
+
+/** The CommanderError code of the usage errors vmlab raises itself (errors.ts prints them all alike). */
+export const USAGE_ERROR_CODE = 'vmlab.usage';
+
+/** Reports `message` as a usage error of `cmd` (throws commander's error for errors.ts to print). */
+export function failUsage(cmd: Command, message: string): never {
+  cmd.error(message, { exitCode: ExitCode.USAGE, code: USAGE_ERROR_CODE });
+  // cmd.error() throws (errors.ts sets exitOverride) or exits; never returns.
+  throw new UsageError(message);
+}
+
+/** `action` for cmd.action(), with every UsageError it throws reported by failUsage(). */
+export function withUsageErrors<A extends unknown[]>(cmd: Command, action: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => {
+    try {
+      action(...args);
+    } catch (e) {
+      if (e instanceof UsageError) failUsage(cmd, e.message);
+      throw e;
+    }
+  };
+}
+
+/**
+ * Checks, before any work, that `file` can be written at the end: it is not a directory, and it
+ * is writable if it exists, or its directory exists and is writable if not. Nothing is created
+ * or truncated. Throws UserError `cannot write FILE: REASON` (the words writeFileChecked uses),
+ * so that a long run is not thrown away by a typo in an output path.
+ */
+export function checkOutputFile(file: string): void {
+  const fail = (reason: string): never => {
+    throw new UserError(`cannot write ${file}: ${reason}`);
+  };
+  if (file === '') fail('empty file name');
+  let exists = true;
+  try {
+    if (statSync(file).isDirectory()) fail('is a directory');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') fail(fsReason(e));
+    exists = false;
+  }
+  // "out/" that does not exist yet would be created as a directory by nobody: writing it fails.
+  if (!exists && /[/\\]$/.test(file)) fail('is a directory');
+  const target = exists ? file : path.dirname(file);
+  try {
+    if (!exists && !statSync(target).isDirectory()) fail('a component of the path is not a directory');
+    accessSync(target, exists ? constants.W_OK : constants.W_OK | constants.X_OK);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    fail(fsReason(e));
+  }
 }

@@ -16,6 +16,7 @@ import { bareTraceSource, startStudy, type StudyOptionValues } from '../study/se
 import { loadProgram } from './load.ts';
 import { addMachineOptions, machineConfig, type MachineOptionValues } from './machine-options.ts';
 import { addKernelOptions, runUserPrograms, type KernelOptionValues } from './kernel-options.ts';
+import { checkOutputFile } from './options.ts';
 import { addStudyOptions } from './study-options.ts';
 
 export interface RunOptions extends MachineOptionValues, KernelOptionValues, StudyOptionValues {
@@ -75,9 +76,24 @@ export function registerRun(program: Command): void {
   });
 }
 
+/** `--stats-json -`: the statistics go to stdout, after the program's output. */
+export const STATS_TO_STDOUT = '-';
+
+/**
+ * Checks, before anything runs, that every file the run will write (--stats-json, --refs,
+ * --trace-out) can be written: a UserError `cannot write FILE: REASON` for the first that cannot,
+ * so that a long run is not lost to a typo in an output path.
+ */
+export function checkRunOutputs(o: { statsJson?: string; refs?: string; traceOut?: string }): void {
+  if (o.statsJson !== undefined && o.statsJson !== STATS_TO_STDOUT) checkOutputFile(o.statsJson);
+  if (o.refs !== undefined) checkOutputFile(o.refs);
+  if (o.traceOut !== undefined) checkOutputFile(o.traceOut);
+}
+
 /** The whole command; returns the exit status. Bad input is a UserError. */
 export function runCommand(files: string[], opts: RunOptions, io: RunIO): number {
   const cfg = machineConfig(opts);
+  checkRunOutputs(opts);
   const exes = files.map((f) => loadProgram(f, { err: io.err }));
   const bare = exes.map((e) => e.entry >>> 0 >= KSEG_BASE);
   if (bare.length === 1 && bare[0]) return runBare(files[0]!, exes[0]!, cfg, opts, io);
@@ -110,7 +126,7 @@ export function runBare(file: string, exe: Executable, cfg: MachineConfig, opts:
     if (consoleOut.last >= 0 && consoleOut.last !== 10 && (stop.reason !== 'halt' || opts.stats === true)) io.err('\n');
     study.finish();
     reportStop(stop, file, io);
-    writeStats(m.stats(), opts, io);
+    writeStats(m.stats(), opts, io, consoleOut.last);
     return stop.exitCode;
   } finally {
     consoleOut.flush();
@@ -125,8 +141,14 @@ export function reportStop(stop: StopInfo, file: string, io: RunIO): void {
   io.err(`vmlab: ${file}: ${stop.message}\n`);
 }
 
-/** --stats (a table on stderr) and --stats-json FILE. */
-export function writeStats(stats: MachineStats, opts: { stats?: boolean; statsJson?: string }, io: RunIO): void {
+/**
+ * --stats (a table on stderr) and --stats-json FILE (`-`: stdout, through io.out, on a line of
+ * its own: `consoleLast` is the last byte the program wrote there, -1 for none).
+ */
+export function writeStats(stats: MachineStats, opts: { stats?: boolean; statsJson?: string }, io: RunIO, consoleLast = -1): void {
   if (opts.stats === true) io.err(`${formatStats(stats)}\n`);
-  if (opts.statsJson !== undefined) writeFileChecked(opts.statsJson, `${JSON.stringify(stats, null, 2)}\n`);
+  if (opts.statsJson === undefined) return;
+  const json = `${JSON.stringify(stats, null, 2)}\n`;
+  if (opts.statsJson === STATS_TO_STDOUT) io.out(new TextEncoder().encode(`${consoleLast >= 0 && consoleLast !== 10 ? '\n' : ''}${json}`));
+  else writeFileChecked(opts.statsJson, json);
 }
