@@ -49,7 +49,7 @@ Examples:
 Exit status: that of vmlab run (0 when every program exited 0).`,
     );
   addMachineOptions(cmd, { stats: false });
-  cmd.option('--stats-json <file>', 'also write the statistics as JSON to this file');
+  cmd.option('--stats-json <file>', "also write the statistics as JSON to this file ('-': stdout, at the end)");
   addKernelOptions(cmd);
   const frames = cmd.options.find((o) => o.long === '--frames');
   if (frames !== undefined) frames.description = `physical frames for user pages, at least 2 (default: ${DEMO_FRAMES})`;

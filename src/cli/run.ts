@@ -62,9 +62,17 @@ export function registerRun(program: Command): void {
     .command('run')
     .summary('run programs on the emulated machine')
     .description(
-      'Run programs (.s files are assembled first). One program linked at 0x80000000 or above runs bare:\n' +
-        'loaded at physical address vaddr - 0x80000000, started in kernel mode, ended by halt (exit status a0).\n' +
+      'Run programs (.s files are assembled first).\n' +
+        'One program linked at 0x80000000 or above runs bare: loaded at physical address\n' +
+        'vaddr - 0x80000000, started in kernel mode, ended by halt (exit status a0).\n' +
         'Programs linked in user space run as processes under the kernel.',
+    )
+    .addHelpText(
+      'after',
+      '\nExit status: a bare program\'s halt status; under the kernel 0 when every process\n' +
+        'exited 0, else 1 (2 if the kernel gave up at boot); 3 when the machine stopped (a trap\n' +
+        'it could not deliver, a double fault, a deadlock); 4 at --max-cycles; 1 for bad\n' +
+        'input; 2 for a bad command line.',
     )
     .argument('<programs...>', 'programs to run (.s or .vmx)')
     .option('--input <file>', "bytes for the console's RX register");
