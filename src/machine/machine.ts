@@ -399,8 +399,8 @@ export class Machine {
 
   /**
    * Every STATUS change goes through here: the user/kernel cycle buckets switch on a mode
-   * change, the translation caches are dropped (they were checked for the old mode), and the
-   * loop re-evaluates interrupts before the next instruction.
+   * change, the translation caches are dropped (they were checked for the old mode), and an
+   * interrupt that the new STATUS lets through is taken before the next instruction.
    */
   setStatus(v: number): void {
     const old = this.status;
@@ -411,7 +411,9 @@ export class Machine {
       else this.userCycles += this.cycles - this.userSince;
       invalidateCaches(this);
     }
-    this.nextEvent = this.cycles;
+    // Interrupts may have become deliverable (or not): the loop looks at events as soon as one
+    // is due, and only then.
+    this.eventsChanged();
   }
 
   /** IP: bit per pending interrupt line. */
@@ -429,7 +431,7 @@ export class Machine {
   /**
    * The earliest future event: a device completion, the timer, the cycle limit, a stop
    * request. Interrupts already pending need no event: whatever could unmask them (a STATUS
-   * or IM write, eret) sets nextEvent to now.
+   * or IM write, eret) calls eventsChanged(), which makes them due at once.
    */
   computeNextEvent(): number {
     if (this.stopInfo !== null || this.stopRequest !== null) return -Infinity;
