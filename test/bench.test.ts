@@ -108,10 +108,10 @@ describe('workload construction', () => {
     const t = buildTarget('faults', true)!;
     expect(t).toBeInstanceOf(FaultsTarget);
     expect(buildTarget('faults', false)).toBeNull();
-    t.run(9_000_000);
+    t.run(6_000_000);
     expect((t as FaultsTarget).boots).toBe(2);
     const c = t.counters();
-    expect(c.instructions).toBe(9_000_000);
+    expect(c.instructions).toBe(6_000_000);
     expect(c.pageFaults).toBeGreaterThan(7_200);
   });
 

@@ -191,7 +191,7 @@ describe('the walkthrough of README.md (asm/study/)', () => {
     next(/fault +page out +pid 1  vpn 0x00001  frame 0 .* clean: dropped$/);
     next(/disk +read start /);
     next(/sched +switch +pid 2  spin.s$/);
-    next(/tlb +miss +U  va 0x0000114[c0-9a-f]  asid 2$/);
+    next(/tlb +miss +U  va 0x000011(4[c-f]|50)  asid 2$/);
     next(/disk +read done /);
     next(/disk +interrupt +pc 0x[0-9a-f]{8}  pid 2  user$/);
     next(/fault +page in +pid 1  vpn 0x00003  frame 0 .* from executable$/);

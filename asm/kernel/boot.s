@@ -5,7 +5,7 @@
 # interrupts off and a0 = the physical address of the boot block (asm/README.md, "Booting a
 # kernel").
 
-.bss
+.data                               # kernel variables live in .data (layout.s)
 .align 4
 # The boot block's fields, kept for the whole run.
 k_user_pfn:      .space 4       # first physical page of the user frame pool

@@ -9,6 +9,9 @@
 .bss
 .align 4
 rq_pool:    .space NREQ * RQ_SIZE
+
+.data                           # kernel variables live in .data (layout.s)
+.align 4
 k_rq_free:  .space 4            # first free request, or 0
 k_rq_head:  .space 4            # the request in progress (head of the queue), or 0
 k_rq_tail:  .space 4            # the last request queued, or 0
@@ -39,11 +42,12 @@ disk_init:
 
 # rq_new: a request, not yet queued.
 #   a0 = kind (RQ_*), a1 = frame, a2 = disk block (unused for RQ_ZERO), a3 = pid.
-#   Returns a0 = the request, with no retries and source SRC_ZERO.
+#   Returns a0 = the request, with no retries. RQ_SOURCE is left for the caller to set: only a
+#   page-in has one.
 #   Clobbers t0, t1.
 rq_new:
-    la   t0, k_rq_free
-    lw   t1, 0(t0)
+    lui  t0, %hi(k_rq_free)
+    lw   t1, %lo(k_rq_free)(t0)
     bnez t1, .take
     # Cannot happen: each process has at most two requests queued (layout.s, NREQ). `break`
     # in the kernel is a double fault: the machine stops with a register dump.
@@ -51,125 +55,108 @@ rq_new:
 .take:
     sw   a0, RQ_KIND(t1)
     lw   a0, RQ_NEXT(t1)
-    sw   a0, 0(t0)                  # off the free list
+    sw   a0, %lo(k_rq_free)(t0)     # off the free list
     sw   a1, RQ_FRAME(t1)
     sw   a2, RQ_BLOCK(t1)
     sw   a3, RQ_PID(t1)
     sw   zero, RQ_TRIES(t1)
     sw   zero, RQ_NEXT(t1)
-    li   t0, SRC_ZERO
-    sw   t0, RQ_SOURCE(t1)
     mv   a0, t1
     ret
 
 # rq_submit: queue request a0; if the disk was idle, start it.
 #   a0 = request. Clobbers a0-a3, t0-t4.
 rq_submit:
-    la   t0, k_rq_tail
-    lw   t1, 0(t0)
-    sw   a0, 0(t0)
+    lui  t0, %hi(k_rq_tail)
+    lw   t1, %lo(k_rq_tail)(t0)
+    sw   a0, %lo(k_rq_tail)(t0)
     beqz t1, .was_empty
     sw   a0, RQ_NEXT(t1)
     ret
 .was_empty:
-    la   t0, k_rq_head
-    sw   a0, 0(t0)
-    j    disk_start
+    lui  t0, %hi(k_rq_head)
+    sw   a0, %lo(k_rq_head)(t0)
+    j    disk_start                 # a tail call
 
-# disk_start: start the request at the head of the queue, if any. A zero-fill needs no disk:
-# it is done at once (it only waited for the requests before it) and the next one is started.
-#   Clobbers a0-a3, t0-t4.
+# disk_start: start request a0, the new head of the queue. A zero-fill needs no disk: it is
+# done at once (it only waited for the requests before it) and the next one is started.
+#   a0 = request. Clobbers a0-a3, t0-t4.
 disk_start:
-    push lr
-.loop:
-    la   t0, k_rq_head
-    lw   a0, 0(t0)
-    beqz a0, .done
     lw   t1, RQ_KIND(a0)
     li   t2, RQ_ZERO
-    bne  t1, t2, .transfer
+    bne  t1, t2, disk_program       # a transfer: a tail call
+    push lr
     call pagein_done
-    call rq_pop
-    j    .loop
-.transfer:
-    call disk_program
-.done:
     pop  lr
-    ret
+    j    rq_done                    # a tail call: off the queue, and the next one starts
 
 # disk_program: tell the disk to carry out request a0 (RQ_READ or RQ_WRITE).
 #   a0 = request. Clobbers t0-t2.
 disk_program:
     lw   t0, RQ_FRAME(a0)
-    la   t1, k_user_pfn
-    lw   t1, 0(t1)
+    lui  t1, %hi(k_user_pfn)
+    lw   t1, %lo(k_user_pfn)(t1)
     add  t0, t0, t1
     slli t0, t0, PAGE_SHIFT         # t0 = physical address of the frame
-    li   t1, DISK_BASE
+    lui  t1, %hi(DISK_BASE)
     lw   t2, RQ_BLOCK(a0)
-    sw   t2, DISK_BLOCK(t1)
-    sw   t0, DISK_DMA(t1)
+    sw   t2, %lo(DISK_BASE) + DISK_BLOCK(t1)
+    sw   t0, %lo(DISK_BASE) + DISK_DMA(t1)
     lw   t2, RQ_KIND(a0)            # RQ_READ and RQ_WRITE are the disk's commands
-    sw   t2, DISK_CMD(t1)           # starts the transfer
+    sw   t2, %lo(DISK_BASE) + DISK_CMD(t1) # starts the transfer
     ret
 
-# rq_pop: the head request is finished: take it off the queue, onto the free list.
-#   Clobbers t0-t2.
-rq_pop:
-    la   t0, k_rq_head
-    lw   t1, 0(t0)
-    lw   t2, RQ_NEXT(t1)
-    sw   t2, 0(t0)
-    bnez t2, .free
-    la   t0, k_rq_tail
-    sw   zero, 0(t0)
-.free:
-    la   t0, k_rq_free
-    lw   t2, 0(t0)
+# rq_done: the head request is finished: take it off the queue, onto the free list, and start
+# the next one, if any (disk_start).
+#   Clobbers a0-a3, t0-t4.
+rq_done:
+    lui  t0, %hi(k_rq_head)
+    lw   t1, %lo(k_rq_head)(t0)     # t1 = the finished request
+    lw   a0, RQ_NEXT(t1)            # a0 = the next one, or 0
+    sw   a0, %lo(k_rq_head)(t0)
+    lui  t0, %hi(k_rq_free)
+    lw   t2, %lo(k_rq_free)(t0)
     sw   t2, RQ_NEXT(t1)
-    sw   t1, 0(t0)
+    sw   t1, %lo(k_rq_free)(t0)
+    bnez a0, disk_start             # a tail call
+    lui  t0, %hi(k_rq_tail)         # the queue is empty
+    sw   zero, %lo(k_rq_tail)(t0)
     ret
 
 # disk_interrupt: the disk has finished the head request (its interrupt is pending).
 #   Acknowledges it; on an error, tries the transfer again up to DISK_RETRIES times, then gives
 #   up (disk_failed). On success a page-in maps its page (pagein_done); a write-out needs nothing
-#   more. Then starts the next request.
+#   more. Then starts the next request (rq_done).
 #   Clobbers a0-a3, t0-t4.
 disk_interrupt:
-    push lr
-    push s0
-    la   t0, k_rq_head
-    lw   s0, 0(t0)                  # s0 = the request
-    li   t1, DISK_BASE
-    lw   t2, DISK_STATUS(t1)
-    sw   zero, DISK_ACK(t1)         # status back to idle, interrupt cleared
-    beqz s0, .out                   # nothing was in progress (cannot happen)
+    lui  t0, %hi(k_rq_head)
+    lw   a0, %lo(k_rq_head)(t0)     # a0 = the request
+    lui  t1, %hi(DISK_BASE)
+    lw   t2, %lo(DISK_BASE) + DISK_STATUS(t1)
+    sw   zero, %lo(DISK_BASE) + DISK_ACK(t1) # status back to idle, interrupt cleared
+    beqz a0, .out                   # nothing was in progress (cannot happen)
     li   t0, DISK_STATUS_DONE
-    beq  t2, t0, .ok
-    lw   t0, RQ_TRIES(s0)
+    bne  t2, t0, .error
+    lw   t0, RQ_KIND(a0)
+    li   t1, RQ_WRITE
+    beq  t0, t1, rq_done            # a write-out: a tail call to the next request
+    push lr
+    call pagein_done
+    pop  lr
+    j    rq_done                    # a tail call
+.error:
+    lw   t0, RQ_TRIES(a0)
     li   t1, DISK_RETRIES
     beq  t0, t1, .give_up
     addi t0, t0, 1
-    sw   t0, RQ_TRIES(s0)
-    mv   a0, s0
-    call disk_program
-    j    .out
+    sw   t0, RQ_TRIES(a0)
+    j    disk_program               # a tail call: the same transfer again
 .give_up:
-    mv   a0, s0
+    push lr
     call disk_failed
-    j    .next
-.ok:
-    lw   t0, RQ_KIND(s0)
-    li   t1, RQ_WRITE
-    beq  t0, t1, .next
-    mv   a0, s0
-    call pagein_done
-.next:
-    call rq_pop
-    call disk_start
-.out:
-    pop  s0
     pop  lr
+    j    rq_done                    # a tail call
+.out:
     ret
 
 # disk_failed: request a0 failed DISK_RETRIES + 1 times. The process that needed it ends

@@ -58,10 +58,10 @@ region_find:
     li   a1, 0
     ret
 
-# page_in: bring in the page of process a0 that holds address a1.
-#   a0 = PCB (of the current process), a1 = virtual address, a2 = access kind (ACC_*),
-#   a3 = 1 for a hardware page fault (the trap's cause is CAUSE_FETCH_PAGE_FAULT + a2), 0 when
-#   write() needs the page.
+# page_in: bring in the page of the current process that holds address a1.
+#   s0 = PCB of the current process (as trap_entry leaves it), a1 = virtual address,
+#   a2 = access kind (ACC_*), a3 = 1 for a hardware page fault (the trap's cause is
+#   CAUSE_FETCH_PAGE_FAULT + a2), 0 when write() needs the page.
 #   Returns a0 =
 #     PI_MAPPED   the page is mapped (zero-filled at once); the process goes on;
 #     PI_BLOCKED  the process waits: P_WAITING until its page-in completes (pagein_done makes
@@ -71,18 +71,15 @@ region_find:
 #                 faulting instruction, or the write() call, runs again).
 #     PI_ENDED    the process was ended: an address outside every region or an access its
 #                 region forbids (PROC_KILL), or no page-table frame or swap slot (PROC_FAIL).
-#   Clobbers a1-a3, t0-t4.
+#   Keeps s0 but not s1-s3 (unlike an ordinary function): both callers run on a fresh trap,
+#   with the user's registers saved in the PCB, and saving them here would cost every fault.
+#   Clobbers a1-a3, t0-t4, s1-s3.
 page_in:
-    addi sp, sp, -20                # push lr, s0, s1, s2, s3
-    sw   lr, 16(sp)
-    sw   s0, 12(sp)
-    sw   s1, 8(sp)
-    sw   s2, 4(sp)
-    sw   s3, 0(sp)
-    mv   s0, a0                     # s0 = PCB
-    mv   s1, a1                     # s1 = address
+    push lr
+    mv   s3, a1                     # s3 = address
     mv   s2, a2                     # s2 = access kind
     sw   a3, PCB_FAULT_HW(s0)
+    mv   a0, s0
     call region_find
     beqz a0, .outside
     la   t0, acc_need
@@ -91,18 +88,18 @@ page_in:
     lw   t0, 0(t0)
     and  t0, t0, a0
     beqz t0, .denied
-    sw   s1, PCB_FAULT_VA(s0)
+    sw   s3, PCB_FAULT_VA(s0)
     sw   a0, PCB_FAULT_PERM(s0)
     sw   a1, PCB_FAULT_SEG(s0)
 
     # The leaf PTE. The walk alone finds it unless a table on the way is missing (the first
     # page a table covers); vm_pte_alloc then makes the tables.
     mv   a0, s0
-    mv   a1, s1
+    mv   a1, s3
     call vm_lookup
     bnez a1, .have_pte
     mv   a0, s0
-    mv   a1, s1
+    mv   a1, s3
     call vm_pte_alloc
     beqz a0, .no_table
 .have_pte:
@@ -111,12 +108,12 @@ page_in:
     andi t0, t0, PTE_V
     bnez t0, .mapped                # already there: nothing to do
 
-    call frame_take                 # a0 = frame, a1 = 1 if its write-out is queued
+    call frame_take                 # a0 = frame, a1 = 1 if its write-out is queued, a2 = record
     li   t0, NIL
     beq  a0, t0, .no_frame
     li   t0, FRAME_SWAP_FULL
     beq  a0, t0, .swap_full
-    mv   s3, a0                     # s3 = frame
+    mv   s1, a0                     # s1 = frame
     mv   t4, a1                     # t4 = 1 if the frame's old page is being written out
     # A page in swap keeps its slot: evicted clean, it needs no write.
     lw   t2, 0(s2)                  # t2 = the not-present PTE
@@ -127,26 +124,27 @@ page_in:
 .record:
     # The frame is busy from now until its page-in completes (but for a zero-fill done at
     # once, below).
-    call frame_entry                # (clobbers t0 only)
     lw   t0, PCB_PID(s0)
-    sw   t0, FT_PID(a0)
-    srli t0, s1, PAGE_SHIFT
-    sw   t0, FT_VPN(a0)
-    sw   s2, FT_PTE(a0)
-    sw   t3, FT_SLOT(a0)
+    sw   t0, FT_PID(a2)
+    srli t0, s3, PAGE_SHIFT
+    sw   t0, FT_VPN(a2)
+    sw   s2, FT_PTE(a2)
+    mv   s2, a2                     # s2 = the frame's record (the PTE's address is in it now)
+    sw   t3, FT_SLOT(s2)
     li   t0, AGE_NEW
-    sw   t0, FT_AGE(a0)
+    sw   t0, FT_AGE(s2)
     li   t0, 1
-    sw   t0, FT_BUSY(a0)
-    mv   a0, s3
-    call res_append                 # (clobbers a0-a2, t0 only: t3, t4 survive)
+    sw   t0, FT_BUSY(s2)
+    mv   a0, s1
+    mv   a1, s2
+    call res_append                 # (clobbers a2, a3, t0 only: t3, t4 survive)
 
     # Where does the page come from?
     li   t0, NIL
     bne  t3, t0, .from_swap
     lw   t1, PCB_FAULT_SEG(s0)
     beqz t1, .zero
-    srli t2, s1, PAGE_SHIFT
+    srli t2, s3, PAGE_SHIFT
     slli t2, t2, PAGE_SHIFT         # t2 = the page's first address
     lw   t3, SEG_FILE_END(t1)
     bgeu t2, t3, .zero              # past the segment's file data: zero-fill
@@ -160,7 +158,7 @@ page_in:
     lw   t3, SEG_BLOCK(t1)
     add  a2, a2, t3                 # a2 = block
     li   a0, RQ_READ
-    mv   a1, s3
+    mv   a1, s1
     lw   a3, PCB_PID(s0)
     call rq_new
     li   t0, SRC_EXECUTABLE
@@ -168,11 +166,11 @@ page_in:
     j    .queue
 
 .from_swap:
-    la   t1, k_swap_first
-    lw   a2, 0(t1)
+    lui  t1, %hi(k_swap_first)
+    lw   a2, %lo(k_swap_first)(t1)
     add  a2, a2, t3                 # a2 = block
     li   a0, RQ_READ
-    mv   a1, s3
+    mv   a1, s1
     lw   a3, PCB_PID(s0)
     call rq_new
     li   t0, SRC_SWAP
@@ -182,25 +180,25 @@ page_in:
 .zero:
     bnez t4, .zero_later
     # The frame is ours now and no transfer touches it: zero it and map the page at once.
-    mv   a0, s3
-    call frame_entry
-    sw   zero, FT_BUSY(a0)
-    mv   a0, s3
+    sw   zero, FT_BUSY(s2)
+    mv   a0, s1
     call frame_kva
     call zero_page
     mv   a0, s0
-    mv   a1, s3
     li   a2, SRC_ZERO
-    call page_map
+    mv   a3, s2
+    call page_map                   # (the frame in s1)
     j    .mapped
 .zero_later:
     # Its old page is still being written out (the data leaves the frame when that write
     # completes), so the zero-fill waits its turn in the disk queue.
     li   a0, RQ_ZERO
-    mv   a1, s3
+    mv   a1, s1
     li   a2, 0
     lw   a3, PCB_PID(s0)
     call rq_new
+    li   t0, SRC_ZERO
+    sw   t0, RQ_SOURCE(a0)
 
 .queue:
     # The process waits from now on; set before submitting, since a request may complete
@@ -217,6 +215,9 @@ page_in:
 .no_frame:
     li   t0, P_NOFRAME
     sw   t0, PCB_STATE(s0)
+    la   t0, k_noframe              # (so that wake_noframe looks for it)
+    li   t1, 1
+    sw   t1, 0(t0)
     li   a0, PI_BLOCKED
     j    .out
 .outside:
@@ -234,7 +235,7 @@ page_in:
     slli a1, a2, WHY_SHIFT
     addi t0, s2, CAUSE_FETCH_PAGE_FAULT
     or   a1, a1, t0
-    mv   a2, s1
+    mv   a2, s3
     mv   a0, s0
     call proc_kill
     j    .ended
@@ -267,63 +268,50 @@ page_in:
 .ended:
     li   a0, PI_ENDED
 .out:
-    lw   lr, 16(sp)
-    lw   s0, 12(sp)
-    lw   s1, 8(sp)
-    lw   s2, 4(sp)
-    lw   s3, 0(sp)
-    addi sp, sp, 20                 # pop them
+    pop  lr
     ret
 
-# page_map: the data of process a0's page is in frame a1: map it.
+# page_map: the data of process a0's page is in frame s1: map it.
 #   Writes the leaf PTE (frame, V, U, and its region's R/W/X), counts the page as resident and
 #   reports PAGE_IN and, for a hardware fault, FAULT_DONE. No tlbinv is needed: the entry was not
 #   valid, and the TLB never holds a translation for an entry that is not valid (the eviction
 #   that made it not valid dropped it).
-#   a0 = PCB, a1 = frame, a2 = source (SRC_*). Clobbers a0-a3, t0-t2.
+#   a0 = PCB, s1 = frame (both callers keep it there), a2 = source (SRC_*), a3 = the frame's
+#   record. A leaf: clobbers t0-t3 only.
 page_map:
-    addi sp, sp, -16                # push lr, s0, s1, s2
-    sw   lr, 12(sp)
-    sw   s0, 8(sp)
-    sw   s1, 4(sp)
-    sw   s2, 0(sp)
-    mv   s0, a0
-    mv   s1, a1
-    mv   s2, a2
-    mv   a0, s1
-    call frame_entry
-    la   t0, k_user_pfn
-    lw   t0, 0(t0)
+    lui  t0, %hi(k_user_pfn)
+    lw   t0, %lo(k_user_pfn)(t0)
     add  t0, t0, s1
     slli t0, t0, PTE_PFN_SHIFT
-    lw   t1, PCB_FAULT_PERM(s0)
+    lw   t1, PCB_FAULT_PERM(a0)
     or   t0, t0, t1
     ori  t0, t0, PTE_V | PTE_U
-    lw   t1, FT_PTE(a0)
+    lw   t1, FT_PTE(a3)
     sw   t0, 0(t1)
-    lw   t0, PCB_RESIDENT(s0)
-    addi t0, t0, 1
-    sw   t0, PCB_RESIDENT(s0)
-    lw   a1, FT_VPN(a0)
-    lw   a0, PCB_PID(s0)
-    mv   a2, s1
-    mv   a3, s2
-    li   t0, EV_PAGE_IN
-    call monitor
-    lw   t0, PCB_FAULT_HW(s0)
-    beqz t0, .done
-    lw   a0, PCB_PID(s0)
-    lw   a1, PCB_FAULT_VA(s0)
-    lw   a2, PCB_PC(s0)             # the faulting instruction: it runs again
-    lw   a3, PCB_RESIDENT(s0)
-    li   t0, EV_FAULT_DONE
-    call monitor
+    lw   t2, PCB_RESIDENT(a0)       # t2 = resident pages, this one included
+    addi t2, t2, 1
+    sw   t2, PCB_RESIDENT(a0)
+    # PAGE_IN (as `monitor` does, inline): the arguments, then the event.
+    lui  t1, %hi(MONITOR_BASE)
+    lw   t0, PCB_PID(a0)
+    sw   t0, %lo(MONITOR_BASE) + MON_ARG0(t1)
+    lw   t3, FT_VPN(a3)
+    sw   t3, %lo(MONITOR_BASE) + MON_ARG1(t1)
+    sw   s1, %lo(MONITOR_BASE) + MON_ARG2(t1)
+    sw   a2, %lo(MONITOR_BASE) + MON_ARG3(t1)
+    li   t3, EV_PAGE_IN
+    sw   t3, %lo(MONITOR_BASE) + MON_EVENT(t1)
+    lw   t3, PCB_FAULT_HW(a0)
+    beqz t3, .done
+    # FAULT_DONE: ARG0 already holds the pid (the monitor keeps its arguments).
+    lw   t3, PCB_FAULT_VA(a0)
+    sw   t3, %lo(MONITOR_BASE) + MON_ARG1(t1)
+    lw   t3, PCB_PC(a0)             # the faulting instruction: it runs again
+    sw   t3, %lo(MONITOR_BASE) + MON_ARG2(t1)
+    sw   t2, %lo(MONITOR_BASE) + MON_ARG3(t1)
+    li   t3, EV_FAULT_DONE
+    sw   t3, %lo(MONITOR_BASE) + MON_EVENT(t1)
 .done:
-    lw   lr, 12(sp)
-    lw   s0, 8(sp)
-    lw   s1, 4(sp)
-    lw   s2, 0(sp)
-    addi sp, sp, 16                 # pop them
     ret
 
 # pagein_done: page-in request a0 has its data (or is a zero-fill whose turn has come).
@@ -332,47 +320,46 @@ page_map:
 #   waiting for one may try again.
 #   a0 = request. Clobbers a0-a3, t0-t4.
 pagein_done:
-    addi sp, sp, -12                # push lr, s0, s1
-    sw   lr, 8(sp)
-    sw   s0, 4(sp)
-    sw   s1, 0(sp)
-    mv   s0, a0
-    lw   a0, RQ_FRAME(s0)
-    call frame_entry
-    sw   zero, FT_BUSY(a0)
-    lw   a0, RQ_PID(s0)
-    call pcb_of_pid
-    mv   s1, a0                     # s1 = the process
-    lw   t0, PCB_STATE(s1)
+    push lr
+    push s1
+    lw   s1, RQ_FRAME(a0)           # s1 = frame
+    lui  t0, %hi(k_frame_table)
+    lw   t0, %lo(k_frame_table)(t0)
+    slli a3, s1, FTE_SHIFT
+    add  a3, a3, t0                 # a3 = its record
+    sw   zero, FT_BUSY(a3)
+    lw   a2, RQ_SOURCE(a0)          # a2 = source
+    lw   t4, RQ_KIND(a0)            # t4 = kind
+    lw   a0, RQ_PID(a0)             # a0 = the process (pcb_of_pid, inline)
+    addi a0, a0, -1
+    slli a0, a0, PCB_SHIFT
+    la   t0, proc_table
+    add  a0, a0, t0
+    lw   t0, PCB_STATE(a0)
     li   t1, P_ENDED
-    bne  t0, t1, .fill
-    lw   a0, RQ_FRAME(s0)
-    call frame_release
-    j    .wake
-.fill:
-    lw   t0, RQ_KIND(s0)
+    beq  t0, t1, .orphan
     li   t1, RQ_ZERO
-    bne  t0, t1, .map               # a read: the block is the whole page
-    lw   a0, RQ_FRAME(s0)
-    call frame_kva
-    call zero_page
-.map:
+    bne  t4, t1, .map               # a read: the block is the whole page
+    mv   t4, a0
     mv   a0, s1
-    lw   a1, RQ_FRAME(s0)
-    lw   a2, RQ_SOURCE(s0)
-    call page_map
+    call frame_kva                  # (clobbers t0 only)
+    call zero_page                  # (clobbers t0, t1 only)
+    mv   a0, t4
+.map:
+    call page_map                   # (clobbers t0-t3 only)
     li   t0, P_READY
-    sw   t0, PCB_STATE(s1)
+    sw   t0, PCB_STATE(a0)
+    j    .wake
+.orphan:
+    mv   a0, s1
+    call frame_release
 .wake:
-    la   t0, k_woken                # a process is ready, or a frame free: schedule again
+    lui  t0, %hi(k_woken)           # a process is ready, or a frame free: schedule again
     li   t1, 1
-    sw   t1, 0(t0)
-    call wake_noframe
-    lw   lr, 8(sp)
-    lw   s0, 4(sp)
-    lw   s1, 0(sp)
-    addi sp, sp, 12                 # pop them
-    ret
+    sw   t1, %lo(k_woken)(t0)
+    pop  s1
+    pop  lr
+    j    wake_noframe               # a tail call
 
 # page_release: process a0 gives up its page at address a1 (sbrk shrinking the heap): the
 # frame goes back to the free list, the swap slot to the swap map, and the PTE becomes 0, so

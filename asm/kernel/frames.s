@@ -9,7 +9,7 @@
 # frame is never chosen as a victim, and its PTE is not touched (for a process that ended, the
 # table holding it is already freed).
 
-.bss
+.data                           # kernel variables live in .data (layout.s)
 .align 4
 k_frame_table:  .space 4        # kernel address of the frame table (carved from the reserve)
 k_free_frames:  .space 4        # first free frame, or NIL
@@ -17,9 +17,16 @@ k_res_head:     .space 4        # resident list: oldest frame, or NIL
 k_res_tail:     .space 4        # resident list: newest frame, or NIL
 k_clock_hand:   .space 4        # clock policy: the next frame to look at
 k_random:       .space 4        # random policy: xorshift32 state (never 0)
+k_victim:       .space 4        # the policy's victim_* function (policy_victim jumps there)
 k_swap_map:     .space 4        # kernel address of the swap map: one byte per slot, owner pid
 k_swap_hint:    .space 4        # every slot below this one is taken
 k_swap_count:   .space (NPROC + 1) * WORD_SIZE  # swap_hog: slots held, by pid (scratch)
+
+.data
+.align 4
+# The victim functions by policy number (REPLACE_FIFO, CLOCK, AGING, RANDOM: boot.s checks the
+# number is at most REPLACE_RANDOM).
+victim_by_policy: .word victim_fifo, victim_clock, victim_aging, victim_random
 
 .text
 
@@ -51,6 +58,14 @@ frames_init:
     sw   t1, 0(t0)
     la   t0, k_clock_hand
     sw   zero, 0(t0)
+    la   t0, k_policy          # the policy's victim function, once and for all
+    lw   t0, 0(t0)
+    slli t0, t0, WORD_SHIFT
+    la   t1, victim_by_policy
+    add  t0, t0, t1
+    lw   t0, 0(t0)
+    la   t1, k_victim
+    sw   t0, 0(t1)
     la   t0, k_nframes
     lw   s0, 0(t0)
 .loop:                              # from the top down onto the free list
@@ -73,45 +88,38 @@ frames_init:
     ret
 
 # res_append: put frame a0 at the tail of the resident list (it is the newest).
-#   a0 = frame. Clobbers a0-a2, t0.
+#   a0 = frame, a1 = its record. Clobbers a2, a3, t0.
 res_append:
-    la   t0, k_frame_table
-    lw   t0, 0(t0)                  # t0 = the frame table (records: t0 + frame << FTE_SHIFT)
-    slli a1, a0, FTE_SHIFT
-    add  a1, a1, t0                 # a1 = the frame's record
-    li   a2, NIL
-    sw   a2, FT_NEXT(a1)
-    la   a2, k_res_tail
-    lw   a2, 0(a2)                  # a2 = the old tail
-    sw   a2, FT_PREV(a1)
-    li   a1, NIL
-    beq  a2, a1, .first
-    slli a2, a2, FTE_SHIFT
-    add  a2, a2, t0
-    sw   a0, FT_NEXT(a2)            # old tail -> frame
-    j    .tail
+    li   t0, NIL
+    sw   t0, FT_NEXT(a1)
+    lui  a2, %hi(k_res_tail)
+    lw   a3, %lo(k_res_tail)(a2)    # a3 = the old tail
+    sw   a0, %lo(k_res_tail)(a2)    # tail = frame
+    sw   a3, FT_PREV(a1)
+    beq  a3, t0, .first
+    lui  a2, %hi(k_frame_table)
+    lw   a2, %lo(k_frame_table)(a2)
+    slli a3, a3, FTE_SHIFT
+    add  a3, a3, a2
+    sw   a0, FT_NEXT(a3)            # old tail -> frame
+    ret
 .first:
-    la   a2, k_res_head
-    sw   a0, 0(a2)
-.tail:
-    la   a2, k_res_tail
-    sw   a0, 0(a2)                  # tail = frame
+    lui  a2, %hi(k_res_head)
+    sw   a0, %lo(k_res_head)(a2)
     ret
 
-# res_remove: take frame a0 off the resident list.
-#   a0 = frame. Clobbers a0-a3, t0.
+# res_remove: take a frame off the resident list.
+#   a0 = the frame's record. Clobbers a0-a2, t0.
 res_remove:
-    la   t0, k_frame_table
-    lw   t0, 0(t0)                  # t0 = the frame table
-    slli a0, a0, FTE_SHIFT
-    add  a0, a0, t0                 # a0 = the frame's record
+    lui  t0, %hi(k_frame_table)
+    lw   t0, %lo(k_frame_table)(t0) # t0 = the frame table (records: t0 + frame << FTE_SHIFT)
     lw   a1, FT_PREV(a0)
     lw   a2, FT_NEXT(a0)
-    li   a3, NIL
+    li   a0, NIL
     # prev.next = next (or head = next)
-    bne  a1, a3, .has_prev
-    la   a0, k_res_head
-    sw   a2, 0(a0)
+    bne  a1, a0, .has_prev
+    lui  a0, %hi(k_res_head)
+    sw   a2, %lo(k_res_head)(a0)
     j    .fix_next
 .has_prev:
     slli a0, a1, FTE_SHIFT
@@ -119,9 +127,10 @@ res_remove:
     sw   a2, FT_NEXT(a0)
 .fix_next:
     # next.prev = prev (or tail = prev)
-    bne  a2, a3, .has_next
-    la   a0, k_res_tail
-    sw   a1, 0(a0)
+    li   a0, NIL
+    bne  a2, a0, .has_next
+    lui  a0, %hi(k_res_tail)
+    sw   a1, %lo(k_res_tail)(a0)
     ret
 .has_next:
     slli a0, a2, FTE_SHIFT
@@ -135,19 +144,21 @@ res_remove:
 frame_release:
     push lr
     push s0
+    push s1
     mv   s0, a0
-    call res_remove
-    mv   a0, s0
     call frame_entry
-    sw   zero, FT_PID(a0)
-    sw   zero, FT_BUSY(a0)
+    mv   s1, a0                     # s1 = its record
+    call res_remove
+    sw   zero, FT_PID(s1)
+    sw   zero, FT_BUSY(s1)
     li   t0, NIL
-    sw   t0, FT_SLOT(a0)
-    sw   t0, FT_PREV(a0)
+    sw   t0, FT_SLOT(s1)
+    sw   t0, FT_PREV(s1)
     la   a1, k_free_frames
     lw   t0, 0(a1)
-    sw   t0, FT_NEXT(a0)
+    sw   t0, FT_NEXT(s1)
     sw   s0, 0(a1)
+    pop  s1
     pop  s0
     pop  lr
     ret
@@ -155,75 +166,65 @@ frame_release:
 # frame_take: a frame for a new page: a free one if there is one, else a victim chosen by the
 # replacement policy, evicted (a dirty victim's write-out is queued first).
 #   No argument. Returns a0 = the frame, off every list (the caller fills its record and
-#   appends it to the resident list); a1 = 1 if a write-out of it was queued, else 0.
+#   appends it to the resident list); a1 = 1 if a write-out of it was queued, else 0;
+#   a2 = its record.
 #   a0 = NIL if every frame is busy; a0 = FRAME_SWAP_FULL if the victim needed a swap slot and
 #   none is left (nothing was changed then).
-#   Clobbers a2, a3, t0-t4.
+#   Clobbers a3, t0-t4.
 frame_take:
-    push lr
-    la   t0, k_free_frames
-    lw   a0, 0(t0)
+    lui  t0, %hi(k_free_frames)
+    lw   a0, %lo(k_free_frames)(t0)
     li   t1, NIL
     beq  a0, t1, .evict
-    push a0
-    call frame_entry
-    lw   t1, FT_NEXT(a0)
-    la   t0, k_free_frames
-    sw   t1, 0(t0)
-    pop  a0
+    lui  a2, %hi(k_frame_table)
+    lw   a2, %lo(k_frame_table)(a2)
+    slli t2, a0, FTE_SHIFT
+    add  a2, a2, t2                 # a2 = its record
+    lw   t1, FT_NEXT(a2)
+    sw   t1, %lo(k_free_frames)(t0) # off the free list
     li   a1, 0
-    pop  lr
     ret
 .evict:
-    call policy_victim
-    li   t1, NIL
-    beq  a0, t1, .out               # every frame busy
-    push a0
-    call evict
-    mv   a1, a0                     # 1 if written out, FRAME_SWAP_FULL if swap is full
-    pop  a0
-    li   t0, FRAME_SWAP_FULL
-    bne  a1, t0, .out
-    mv   a0, a1
-.out:
+    push lr
+    call policy_victim              # a0 = frame (or NIL), a1 = its record
     pop  lr
-    ret
+    li   t1, NIL
+    bne  a0, t1, evict              # a tail call: evict answers as frame_take does
+    ret                             # every frame busy
 
 # evict: take frame a0's page away from its owner.
 #   The PTE becomes "not present": the page's swap slot if it has one (a dirty page without one
 #   gets one now), else 0 (it will be read again from where it came).
-#   a0 = frame (not busy, on the resident list). Returns a0 = 1 if a write-out was queued,
-#   0 if the page was clean, FRAME_SWAP_FULL if it needed a slot and none was free (then
-#   nothing has changed). On return the frame is off the resident list.
-#   Clobbers a1-a3, t0-t4.
+#   a0 = frame (not busy, on the resident list), a1 = its record.
+#   Returns a0 = the frame, a1 = 1 if a write-out was queued, 0 if the page was clean, a2 = its
+#   record; the frame is off the resident list. Or a0 = FRAME_SWAP_FULL if the page needed a
+#   slot and none was free (then nothing has changed).
+#   Clobbers a3, t0-t4.
 evict:
-    addi sp, sp, -20                # push lr, s0, s1, s2, s3
-    sw   lr, 16(sp)
-    sw   s0, 12(sp)
-    sw   s1, 8(sp)
-    sw   s2, 4(sp)
-    sw   s3, 0(sp)
+    addi sp, sp, -12                # push lr, s0, s1
+    sw   lr, 8(sp)
+    sw   s0, 4(sp)
+    sw   s1, 0(sp)
     mv   s0, a0                     # s0 = frame
-    call frame_entry
-    mv   s1, a0                     # s1 = its record
+    mv   s1, a1                     # s1 = its record
     lw   t0, FT_PTE(s1)
-    lw   s2, 0(t0)                  # s2 = the PTE
-    lw   s3, FT_SLOT(s1)            # s3 = its swap slot, or NIL
-    andi t0, s2, PTE_D
-    beqz t0, .unmap                 # clean: whatever copy it came from is still good
+    lw   a2, 0(t0)
+    andi a2, a2, PTE_D              # a2 = PTE_D if the page is dirty, else 0
+    lw   a3, FT_SLOT(s1)            # a3 = its swap slot, or NIL
+    beqz a2, .unmap                 # clean: whatever copy it came from is still good
     li   t0, NIL
-    bne  s3, t0, .unmap
+    bne  a3, t0, .unmap
     lw   a0, FT_PID(s1)
-    call swap_alloc
+    call swap_alloc                 # (clobbers a0, t0-t4 only)
     li   t0, NIL
     beq  a0, t0, .swap_full
-    mv   s3, a0
-    sw   s3, FT_SLOT(s1)
+    mv   a3, a0
+    sw   a3, FT_SLOT(s1)
 .unmap:
     li   t0, 0                      # never saved: reload from the region
     li   t1, NIL
-    beq  s3, t1, .set_pte
-    slli t0, s3, PTE_PFN_SHIFT
+    beq  a3, t1, .set_pte
+    slli t0, a3, PTE_PFN_SHIFT
     ori  t0, t0, PTE_SWAPPED
 .set_pte:
     lw   t1, FT_PTE(s1)
@@ -234,74 +235,78 @@ evict:
     lw   t0, FT_VPN(s1)
     slli t0, t0, PAGE_SHIFT
     tlbinv t0
-    lw   a0, FT_PID(s1)
-    call pcb_of_pid
+    lw   a0, FT_PID(s1)             # a0 = the owner's PCB (pcb_of_pid, inline)
+    addi a0, a0, -1
+    slli a0, a0, PCB_SHIFT
+    la   t0, proc_table
+    add  a0, a0, t0
     lw   t0, PCB_RESIDENT(a0)
     addi t0, t0, -1
     sw   t0, PCB_RESIDENT(a0)
-    andi s2, s2, PTE_D
-    beqz s2, .report
+    li   t1, 0                      # t1 = 1 if written out
+    beqz a2, .report                # clean: nothing to write
     # Dirty: queue its write to the slot. The frame is overwritten only by requests queued
     # after this one, and the disk serves them in order.
-    la   t0, k_swap_first
-    lw   a2, 0(t0)
-    add  a2, a2, s3                 # a2 = block
+    lui  t0, %hi(k_swap_first)
+    lw   a2, %lo(k_swap_first)(t0)
+    add  a2, a2, a3                 # a2 = block
     li   a0, RQ_WRITE
     mv   a1, s0
     lw   a3, FT_PID(s1)
     call rq_new
     call rq_submit
-    li   s2, 1
+    li   t1, 1
 .report:
-    lw   a0, FT_PID(s1)
-    lw   a1, FT_VPN(s1)
-    mv   a2, s0
-    mv   a3, s2
+    # PAGE_OUT: pid, vpn, frame, 1 if written out (as `monitor` does, inline).
+    lui  t2, %hi(MONITOR_BASE)
+    lw   t0, FT_PID(s1)
+    sw   t0, %lo(MONITOR_BASE) + MON_ARG0(t2)
+    lw   t0, FT_VPN(s1)
+    sw   t0, %lo(MONITOR_BASE) + MON_ARG1(t2)
+    sw   s0, %lo(MONITOR_BASE) + MON_ARG2(t2)
+    sw   t1, %lo(MONITOR_BASE) + MON_ARG3(t2)
     li   t0, EV_PAGE_OUT
-    call monitor
+    sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t2) # the event last: writing it delivers the arguments
+    mv   a3, t1
+    mv   a0, s1
+    call res_remove                 # (clobbers a0-a2, t0 only: a3 survives)
     mv   a0, s0
-    call res_remove
-    mv   a0, s2
+    mv   a1, a3
+    mv   a2, s1
     j    .out
 .swap_full:
     li   a0, FRAME_SWAP_FULL
 .out:
-    lw   lr, 16(sp)
-    lw   s0, 12(sp)
-    lw   s1, 8(sp)
-    lw   s2, 4(sp)
-    lw   s3, 0(sp)
-    addi sp, sp, 20                 # pop them
+    lw   lr, 8(sp)
+    lw   s0, 4(sp)
+    lw   s1, 0(sp)
+    addi sp, sp, 12                 # pop them
     ret
 
 # policy_victim: the frame the replacement policy gives up next. Free frames are not
-# candidates (frame_take uses them first), nor busy ones.
-#   Returns a0 = frame, or NIL if every frame is busy. Clobbers a1-a3, t0-t4.
+# candidates (frame_take uses them first), nor busy ones. Goes to the policy's victim_*
+# function, chosen once at boot (k_victim, frames_init).
+#   Returns a0 = frame and a1 = its record, or a0 = NIL if every frame is busy.
+#   Clobbers a2, a3, t0-t4.
 policy_victim:
-    la   t0, k_policy
-    lw   t0, 0(t0)
-    li   t1, REPLACE_CLOCK
-    beq  t0, t1, victim_clock
-    li   t1, REPLACE_AGING
-    beq  t0, t1, victim_aging
-    li   t1, REPLACE_RANDOM
-    beq  t0, t1, victim_random
-    # fall through: REPLACE_FIFO
+    lui  t0, %hi(k_victim)
+    lw   t0, %lo(k_victim)(t0)
+    jr   t0                         # a tail call: the victim_* function returns to our caller
 
 # victim_fifo: the oldest frame that is not busy: the first on the resident list.
 victim_fifo:
-    la   t0, k_res_head
-    lw   a0, 0(t0)                  # a0 = frame
-    la   t1, k_frame_table
-    lw   t1, 0(t1)                  # t1 = the frame table
+    lui  t0, %hi(k_res_head)
+    lw   a0, %lo(k_res_head)(t0)    # a0 = frame
+    lui  t1, %hi(k_frame_table)
+    lw   t1, %lo(k_frame_table)(t1) # t1 = the frame table
     li   t2, NIL
 .loop:
     beq  a0, t2, .done              # (NIL: none)
-    slli t3, a0, FTE_SHIFT
-    add  t3, t3, t1                 # t3 = its record
-    lw   t0, FT_BUSY(t3)
+    slli a1, a0, FTE_SHIFT
+    add  a1, a1, t1                 # a1 = its record
+    lw   t0, FT_BUSY(a1)
     beqz t0, .done
-    lw   a0, FT_NEXT(t3)
+    lw   a0, FT_NEXT(a1)
     j    .loop
 .done:
     ret
@@ -310,50 +315,49 @@ victim_fifo:
 # and is passed over, the first page found with A clear is the victim and the hand moves past
 # it. Two sweeps always find one unless every frame is busy.
 victim_clock:
-    push lr
-    push s0
-    push s1
-    la   t0, k_nframes
-    lw   s1, 0(t0)
-    slli s0, s1, 1                  # s0 = steps left: two sweeps
-.loop:
-    beqz s0, .none
-    addi s0, s0, -1
+    lui  t0, %hi(k_nframes)
+    lw   a3, %lo(k_nframes)(t0)     # a3 = number of frames
+    slli t4, a3, 1                  # t4 = steps left: two sweeps
+    lui  t0, %hi(k_frame_table)
+    lw   a2, %lo(k_frame_table)(t0) # a2 = the frame table
     la   t0, k_clock_hand
-    lw   a1, 0(t0)                  # a1 = frame under the hand
-    addi t1, a1, 1
-    bne  t1, s1, .advance
-    li   t1, 0
-.advance:
-    sw   t1, 0(t0)
-    mv   a0, a1
-    call frame_entry
-    lw   t0, FT_PID(a0)
-    beqz t0, .loop                  # free
-    lw   t0, FT_BUSY(a0)
-    bnez t0, .loop
-    lw   t2, FT_PTE(a0)
-    lw   t3, 0(t2)
-    andi t4, t3, PTE_A
-    beqz t4, .found
+    lw   a0, 0(t0)                  # a0 = frame under the hand
+.loop:
+    beqz t4, .none
+    addi t4, t4, -1
+    slli a1, a0, FTE_SHIFT
+    add  a1, a1, a2                 # a1 = its record
+    mv   t3, a0                     # t3 = this frame; the hand moves on to a0
+    addi a0, a0, 1
+    bne  a0, a3, .look
+    li   a0, 0
+.look:
+    lw   t1, FT_PID(a1)
+    beqz t1, .loop                  # free
+    lw   t1, FT_BUSY(a1)
+    bnez t1, .loop
+    lw   t1, FT_PTE(a1)
+    lw   t2, 0(t1)
+    andi t0, t2, PTE_A
+    beqz t0, .found
     # Second chance: clear A. The TLB entry must go too: while the TLB holds the page, accesses
     # hit there and never walk, so the walker would not set A again and the page would look
     # unused however much it is used.
-    xori t3, t3, PTE_A
-    sw   t3, 0(t2)
-    lw   t0, FT_VPN(a0)
+    xori t2, t2, PTE_A
+    sw   t2, 0(t1)
+    lw   t0, FT_VPN(a1)
     slli t0, t0, PAGE_SHIFT
     tlbinv t0
     j    .loop
 .found:
-    mv   a0, a1
-    j    .out
+    la   t0, k_clock_hand
+    sw   a0, 0(t0)                  # the hand, past the victim
+    mv   a0, t3
+    ret
 .none:
+    la   t0, k_clock_hand
+    sw   a0, 0(t0)
     li   a0, NIL
-.out:
-    pop  s1
-    pop  s0
-    pop  lr
     ret
 
 # victim_aging: the page with the lowest age; among equal ages, the one loaded first (the
@@ -362,58 +366,54 @@ victim_clock:
 # (Breaking ties by load order matters: between two ticks every new page has the same age,
 # and a fixed order such as the lowest frame would take back a page just brought in.)
 victim_aging:
-    push lr
-    push s0
-    li   a2, NIL                    # a2 = best frame so far
+    li   a0, NIL                    # a0 = best frame so far, a1 = its record
     li   a3, AGE_TOP << 1           # a3 = its age (above every real age)
+    lui  t0, %hi(k_frame_table)
+    lw   t4, %lo(k_frame_table)(t0) # t4 = the frame table
     la   t0, k_res_head
-    lw   s0, 0(t0)                  # s0 = frame, oldest first
+    lw   a2, 0(t0)                  # a2 = frame, oldest first
+    li   t3, NIL
 .loop:
-    li   t0, NIL
-    beq  s0, t0, .done
-    mv   a0, s0
-    call frame_entry
-    lw   t0, FT_BUSY(a0)
+    beq  a2, t3, .done
+    slli t2, a2, FTE_SHIFT
+    add  t2, t2, t4                 # t2 = its record
+    lw   t0, FT_BUSY(t2)
     bnez t0, .next
-    lw   t0, FT_AGE(a0)
+    lw   t0, FT_AGE(t2)
     bgeu t0, a3, .next              # strictly younger only: the first of equals wins
     mv   a3, t0
-    mv   a2, s0
+    mv   a0, a2
+    mv   a1, t2
 .next:
-    lw   s0, FT_NEXT(a0)
+    lw   a2, FT_NEXT(t2)
     j    .loop
 .done:
-    mv   a0, a2
-    pop  s0
-    pop  lr
     ret
 
 # victim_random: a frame drawn uniformly among those not busy, with a xorshift32 generator
 # seeded from the boot block (so a run is repeatable).
 victim_random:
-    push lr
-    push s0
-    push s1
-    push s2
-    la   t0, k_nframes
-    lw   s1, 0(t0)
+    lui  t0, %hi(k_nframes)
+    lw   a3, %lo(k_nframes)(t0)
+    slli a3, a3, FTE_SHIFT
+    la   t0, k_frame_table
+    lw   a2, 0(t0)                  # a2 = the frame table
+    add  a3, a3, a2                 # a3 = its end
     # Count the candidates.
-    li   s0, 0
-    li   s2, 0                      # s2 = candidates
+    mv   a1, a2                     # a1 = record
+    li   t4, 0                      # t4 = candidates
 .count:
-    beq  s0, s1, .draw
-    mv   a0, s0
-    call frame_entry
-    addi s0, s0, 1
-    lw   t0, FT_PID(a0)
-    beqz t0, .count
-    lw   t0, FT_BUSY(a0)
-    bnez t0, .count
-    addi s2, s2, 1
+    beq  a1, a3, .draw
+    lw   t0, FT_PID(a1)
+    lw   t1, FT_BUSY(a1)
+    addi a1, a1, FTE_SIZE
+    beqz t0, .count                 # free
+    bnez t1, .count                 # busy
+    addi t4, t4, 1
     j    .count
 .draw:
     li   a0, NIL
-    beqz s2, .out
+    beqz t4, .out
     la   t0, k_random               # one step of xorshift32 (layout.s)
     lw   t1, 0(t0)
     slli t2, t1, XORSHIFT_A
@@ -423,27 +423,22 @@ victim_random:
     slli t2, t1, XORSHIFT_C
     xor  t1, t1, t2
     sw   t1, 0(t0)
-    remu s2, t1, s2                 # s2 = which candidate (0-based)
-    li   s0, 0
+    remu t4, t1, t4                 # t4 = which candidate (0-based)
+    mv   a1, a2
 .find:
-    mv   a0, s0
-    call frame_entry
-    lw   t0, FT_PID(a0)
+    lw   t0, FT_PID(a1)
     beqz t0, .skip
-    lw   t0, FT_BUSY(a0)
+    lw   t0, FT_BUSY(a1)
     bnez t0, .skip
-    beqz s2, .found
-    addi s2, s2, -1
+    beqz t4, .found
+    addi t4, t4, -1
 .skip:
-    addi s0, s0, 1
+    addi a1, a1, FTE_SIZE
     j    .find
 .found:
-    mv   a0, s0
+    sub  a0, a1, a2
+    srli a0, a0, FTE_SHIFT          # a0 = frame
 .out:
-    pop  s2
-    pop  s1
-    pop  s0
-    pop  lr
     ret
 
 # age_tick: one tick of the aging policy: every page's age shifts right and its A bit enters
@@ -451,21 +446,18 @@ victim_random:
 # access walks and sets A again). Busy frames are skipped: their PTE is not valid yet.
 #   Clobbers a0-a3, t0-t4.
 age_tick:
-    push lr
-    push s0
-    push s1
-    li   s0, 0
-    la   t0, k_nframes
-    lw   s1, 0(t0)
+    lui  t0, %hi(k_nframes)
+    lw   a3, %lo(k_nframes)(t0)
+    slli a3, a3, FTE_SHIFT
+    la   t0, k_frame_table
+    lw   a0, 0(t0)                  # a0 = record
+    add  a3, a3, a0                 # a3 = end of the frame table
 .loop:
-    beq  s0, s1, .done
-    mv   a0, s0
-    call frame_entry
-    addi s0, s0, 1
+    beq  a0, a3, .done
     lw   t0, FT_PID(a0)
-    beqz t0, .loop
+    beqz t0, .next
     lw   t0, FT_BUSY(a0)
-    bnez t0, .loop
+    bnez t0, .next
     lw   t1, FT_AGE(a0)
     srli t1, t1, 1
     lw   t2, FT_PTE(a0)
@@ -480,11 +472,10 @@ age_tick:
     tlbinv t0
 .store:
     sw   t1, FT_AGE(a0)
+.next:
+    addi a0, a0, FTE_SIZE
     j    .loop
 .done:
-    pop  s1
-    pop  s0
-    pop  lr
     ret
 
 # swap_alloc: a free swap slot for process a0: the lowest free one.

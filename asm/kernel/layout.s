@@ -4,6 +4,18 @@
 # The numbers of the machine itself (CSRs, PTE bits, devices, the boot block) come from
 # ../lib/machine.s, generated from src/arch; nothing here repeats them.
 
+# Kernel variables (the k_* words) live in .data, which follows the text, so that each one lies
+# in the first 32 KiB of the kernel segment: one is then read with
+#     lui  t0, %hi(k_x)
+#     lw   t1, %lo(k_x)(t0)
+# two instructions where `la` then `lw` take three: the paths of a page fault, the disk and the
+# scheduler read them so (dozens per fault); code that runs once, at boot or at exit, keeps
+# the plainer `la`. A load's offset is signed, so this needs %lo(k_x) below 0x8000: the
+# assembler refuses the line otherwise, and `la` is the way then. The big arrays (the process
+# table, the request pool, the kernel stack) stay in .bss, after the variables. Device
+# registers are reached the same way: `lui t1, %hi(MONITOR_BASE)` then
+# `sw a0, %lo(MONITOR_BASE) + MON_ARG0(t1)`.
+
 # A null link in the lists of frame indices and reserve frame numbers. (Lists of requests use
 # their addresses, and 0 ends them: no kernel address is 0.)
 .equ NIL, -1

@@ -4,12 +4,16 @@
 .bss
 .align 4
 proc_table: .space NPROC * PCB_SIZE
+
+.data                           # kernel variables live in .data (layout.s)
+.align 4
 k_current:  .space 4            # PCB of the process on the CPU, or 0 when idle
 k_rr:       .space 4            # table index of the process that last got a new time slice
 k_shown:    .space 4            # pid last reported with EV_SWITCH (0 = idle)
 k_failed:   .space 4            # HALT_SOME_FAILED once a process ends other than by exit(0)
 k_aged_at:  .space 4            # aging policy: CYCLE when the pages were last aged
 k_woken:    .space 4            # the idle loop: 1 once a process became ready or ended
+k_noframe:  .space 4            # 1 once a process went P_NOFRAME (wake_noframe clears it)
 
 .text
 
@@ -162,19 +166,26 @@ proc_create:
 #   If none is ready but some wait, the kernel idles until an interrupt is pending. If none is
 #   left, the machine halts: a0 = HALT_ALL_OK if every process exited 0, else HALT_SOME_FAILED.
 schedule:
+    lui  t0, %hi(k_policy)          # the aging policy's clock (only that policy has one)
+    lw   t0, %lo(k_policy)(t0)
+    li   t1, REPLACE_AGING
+    bne  t0, t1, .aged
     call age_if_due
-    la   t0, k_current
-    lw   s0, 0(t0)
+.aged:
+    lui  t0, %hi(k_current)
+    lw   s0, %lo(k_current)(t0)
     beqz s0, .pick
     lw   t1, PCB_STATE(s0)
     li   t2, P_RUNNING
     beq  t1, t2, .resume
 .pick:
-    la   t0, k_nprocs
-    lw   s1, 0(t0)                  # s1 = number of processes
-    la   t0, k_rr
-    lw   s2, 0(t0)                  # s2 = index looked at
+    lui  t0, %hi(k_nprocs)
+    lw   s1, %lo(k_nprocs)(t0)      # s1 = number of processes
+    lui  t0, %hi(k_rr)
+    lw   s2, %lo(k_rr)(t0)          # s2 = index looked at
     mv   s3, s1                     # s3 = how many are left to look at
+    la   t3, proc_table             # t3 = the table
+    li   t2, P_READY
 .scan:
     beqz s3, .none_ready
     addi s3, s3, -1
@@ -183,26 +194,34 @@ schedule:
     li   s2, 0
 .look:
     slli s0, s2, PCB_SHIFT
-    la   t0, proc_table
-    add  s0, s0, t0
+    add  s0, s0, t3
     lw   t1, PCB_STATE(s0)
-    li   t2, P_READY
     bne  t1, t2, .scan
-    la   t0, k_rr
-    sw   s2, 0(t0)
-    la   t0, k_current
-    sw   s0, 0(t0)
+    lui  t0, %hi(k_rr)
+    sw   s2, %lo(k_rr)(t0)
+    lui  t0, %hi(k_current)
+    sw   s0, %lo(k_current)(t0)
     li   t0, P_RUNNING
     sw   t0, PCB_STATE(s0)
     csrr t0, cycle                  # a new time slice
-    la   t1, k_quantum
-    lw   t1, 0(t1)
+    lui  t1, %hi(k_quantum)
+    lw   t1, %lo(k_quantum)(t1)
     add  t0, t0, t1
     csrw timecmp, t0
 
 .resume:
+    # EV_SWITCH if this process is not the one last reported (as `monitor` does, inline; only
+    # ARG0 is written: each device access costs the emulator a trip through its slow path).
     lw   a0, PCB_PID(s0)
-    call show
+    lui  t0, %hi(k_shown)
+    lw   t1, %lo(k_shown)(t0)
+    beq  a0, t1, .shown
+    sw   a0, %lo(k_shown)(t0)
+    lui  t1, %hi(MONITOR_BASE)
+    sw   a0, %lo(MONITOR_BASE) + MON_ARG0(t1)
+    li   t0, EV_SWITCH
+    sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t1)
+.shown:
     csrw scratch0, s0               # trap_entry saves the registers here
     # PTBR, ASID and STATUS are written only when they change: rewriting the same value would
     # change nothing, but costs the emulator its translation caches or an event check. (PTBR
@@ -213,10 +232,9 @@ schedule:
     beq  t0, t1, .same_root
     csrw ptbr, t0
 .same_root:
-    lw   t0, PCB_PID(s0)
     csrr t1, asid
-    beq  t0, t1, .same_asid
-    csrw asid, t0                   # ASID = pid: no TLB flush on a switch
+    beq  a0, t1, .same_asid
+    csrw asid, a0                   # ASID = pid: no TLB flush on a switch
 .same_asid:
     lw   t0, PCB_PC(s0)
     csrw epc, t0
@@ -247,7 +265,7 @@ schedule:
 .none_ready:
     # Is anyone still waiting (for the disk or for a frame)?
     mv   s3, s1
-    la   s0, proc_table
+    mv   s0, t3
 .alive:
     beqz s3, .all_done
     lw   t1, PCB_STATE(s0)
@@ -262,61 +280,48 @@ schedule:
 .idle:
     # Nothing to run until the disk completes. Sleep with interrupts off (the kernel never takes
     # a trap: EXL stays set) and look at IP ourselves. Only the disk can wake us: no process
-    # runs, so a timer tick would be a wasted wake-up (the aging policy's clock catches up at
-    # the next kernel entry, age_if_due).
-    la   t0, k_current
-    sw   zero, 0(t0)
-    li   a0, 0
-    call show
+    # runs, so a timer tick would be a wasted wake-up. A tick that comes meanwhile stays
+    # pending, masked, until the next time slice writes TIMECMP (k_current is 0 from here, so
+    # schedule picks a process, and arms a new slice, before any user code runs).
+    lui  t0, %hi(k_current)
+    sw   zero, %lo(k_current)(t0)
+    lui  t0, %hi(k_shown)           # EV_SWITCH to idle (pid 0), as at .resume
+    lw   t1, %lo(k_shown)(t0)
+    beqz t1, .mask
+    sw   zero, %lo(k_shown)(t0)
+    lui  t1, %hi(MONITOR_BASE)
+    sw   zero, %lo(MONITOR_BASE) + MON_ARG0(t1)
+    li   t0, EV_SWITCH
+    sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t1)
+.mask:
     li   t0, IRQ_DISK               # wait wakes up for the disk only
     csrw im, t0
+    lui  t0, %hi(k_woken)
+    sw   zero, %lo(k_woken)(t0)
+    lui  t0, %hi(k_policy)
+    lw   s2, %lo(k_policy)(t0)
+    addi s2, s2, -REPLACE_AGING     # s2 = 0 under the aging policy
 .sleep:
-    la   t0, k_woken
-    sw   zero, 0(t0)
-    wait
-    csrr s1, ip
-    andi t0, s1, IRQ_DISK
-    beqz t0, .no_disk
-    call disk_interrupt
-.no_disk:
-    andi t0, s1, IRQ_TIMER
-    beqz t0, .woken
-    call timer_tick
-.woken:
-    # Unless a process became ready or ended (k_woken), schedule would find what it found
-    # before (none ready, some waiting) and come back here: do what it does first, the aging
-    # clock, and sleep again. (A finished write-out and the start of the next transfer change
-    # no process's state.)
-    la   t0, k_woken
-    lw   t0, 0(t0)
-    bnez t0, .awake
+    wait                            # returns once IP & IM != 0: the disk has completed
+    call disk_interrupt             # (keeps s0-s3)
+    # Each wake-up is a kernel entry for the aging policy's clock, as at the top of schedule.
+    bnez s2, .aged_idle
     call age_if_due
-    j    .sleep
-.awake:
+.aged_idle:
+    # Unless a process became ready or ended (k_woken), the scan would find what it found
+    # before (none ready, some waiting): sleep again. (A finished write-out and the start of
+    # the next transfer change no process's state.)
+    lui  t0, %hi(k_woken)
+    lw   t0, %lo(k_woken)(t0)
+    beqz t0, .sleep
     li   t0, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
     csrw im, t0
-    j    schedule
+    j    .pick                      # (k_current is 0: no current process to resume)
 
 .all_done:
     la   t0, k_failed
     lw   a0, 0(t0)
     halt
-
-# show: report EV_SWITCH if pid a0 is not the one last reported (0 = idle).
-#   a0 = pid. Clobbers t0, t1.
-#   Writes only ARG0 of the monitor (each device access costs the emulator a trip through its
-#   slow path).
-show:
-    la   t0, k_shown
-    lw   t1, 0(t0)
-    beq  a0, t1, .same
-    sw   a0, 0(t0)
-    li   t1, MONITOR_BASE
-    sw   a0, MON_ARG0(t1)
-    li   t0, EV_SWITCH
-    sw   t0, MON_EVENT(t1)
-.same:
-    ret
 
 # timer_tick: the timer fired. Ages the pages if that is due (aging policy only) and arms the
 # next tick.
@@ -340,16 +345,16 @@ timer_tick:
 # used, round after round (a livelock with any number of frames).
 #   Clobbers a0-a3, t0-t4.
 age_if_due:
-    la   t0, k_policy
-    lw   t0, 0(t0)
+    lui  t0, %hi(k_policy)
+    lw   t0, %lo(k_policy)(t0)
     li   t1, REPLACE_AGING
     bne  t0, t1, .done
     csrr t0, cycle
     la   t1, k_aged_at
     lw   t2, 0(t1)
     sub  t2, t0, t2                 # cycles since the last aging (mod 2^32)
-    la   t3, k_quantum
-    lw   t3, 0(t3)
+    lui  t3, %hi(k_quantum)
+    lw   t3, %lo(k_quantum)(t3)
     bltu t2, t3, .done
     sw   t0, 0(t1)
     j    age_tick                   # a tail call: age_tick returns to our caller
@@ -357,10 +362,16 @@ age_if_due:
     ret
 
 # wake_noframe: every process waiting for a frame may try again (one stopped being busy).
+#   Looks through the process table only if some process went P_NOFRAME since the last look
+#   (k_noframe): nearly always, none did.
 #   Clobbers t0-t3.
 wake_noframe:
-    la   t0, k_nprocs
-    lw   t1, 0(t0)
+    lui  t0, %hi(k_noframe)
+    lw   t1, %lo(k_noframe)(t0)
+    beqz t1, .done
+    sw   zero, %lo(k_noframe)(t0)
+    lui  t0, %hi(k_nprocs)
+    lw   t1, %lo(k_nprocs)(t0)
     la   t0, proc_table
 .loop:
     beqz t1, .done

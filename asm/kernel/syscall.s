@@ -156,14 +156,15 @@ sys_write:
     sw   t1, PCB_WRITTEN(s0)
     sw   s1, PCB_A1(s0)
     sw   s2, PCB_A2(s0)
-    mv   a0, s0
     mv   a1, s1
     li   a2, ACC_LOAD
     li   a3, 0
-    call page_in
+    call page_in                    # (the PCB in s0; keeps s0 only)
     li   t0, PI_MAPPED
-    beq  a0, t0, .check
-    j    schedule                   # waiting (the syscall runs again) or ended
+    bne  a0, t0, schedule           # waiting (the syscall runs again) or ended
+    lw   s1, PCB_A1(s0)             # where we are, as recorded above
+    lw   s2, PCB_A2(s0)
+    j    .check
 .done:
     lw   t0, PCB_A1(s0)
     sub  t0, s1, t0

@@ -51,8 +51,7 @@ trap_entry:
 # re-executes the faulting instruction when it next runs: at once if the page was zero-filled,
 # else after the disk.
 on_page_fault:
-    mv   a0, s0
-    csrr a1, badvaddr
+    csrr a1, badvaddr               # (page_in takes the PCB in s0)
     mv   a2, t1
     li   a3, 1
     call page_in

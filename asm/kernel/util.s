@@ -13,12 +13,12 @@
 #   t0 = event (EV_*), a0-a3 = its arguments.
 #   Clobbers t1. Has no effect on the machine.
 monitor:
-    li   t1, MONITOR_BASE
-    sw   a0, MON_ARG0(t1)
-    sw   a1, MON_ARG1(t1)
-    sw   a2, MON_ARG2(t1)
-    sw   a3, MON_ARG3(t1)
-    sw   t0, MON_EVENT(t1)          # the event last: writing it delivers the arguments
+    lui  t1, %hi(MONITOR_BASE)
+    sw   a0, %lo(MONITOR_BASE) + MON_ARG0(t1)
+    sw   a1, %lo(MONITOR_BASE) + MON_ARG1(t1)
+    sw   a2, %lo(MONITOR_BASE) + MON_ARG2(t1)
+    sw   a3, %lo(MONITOR_BASE) + MON_ARG3(t1)
+    sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t1) # the event last: writing it delivers the arguments
     ret
 
 # zero_page: fill one page with zeros.

@@ -18,7 +18,7 @@
 .equ LV_SIZE,  1 << LV_SIZE_SHIFT
 .equ MAX_LEVELS, MMUCFG_LEVELS_MASK + 1
 
-.bss
+.data                           # kernel variables live in .data (layout.s)
 .align 4
 k_levels:       .space 4
 k_level:        .space MAX_LEVELS * LV_SIZE
@@ -224,8 +224,8 @@ vm_lookup:
     lw   t0, PCB_ROOT(a0)
     li   t1, KSEG_BASE
     or   t0, t0, t1                 # t0 = kernel address of the current table
-    la   t2, k_levels
-    lw   t2, 0(t2)                  # t2 = levels left
+    lui  t2, %hi(k_levels)
+    lw   t2, %lo(k_levels)(t2)      # t2 = levels left
     la   t3, k_level                # t3 = this level's LV_* record
 .loop:
     lw   t4, LV_SHIFT(t3)
