@@ -490,6 +490,13 @@ describe('vmlab debug (the command)', () => {
     expect(ok.status).toBe(0);
   });
 
+  it('checks --stats-json before the session starts', () => {
+    const r = vmlab(['debug', 'asm/examples/bare-sum.s', '--stats-json', 'no/such/dir/s.json'], 'c\n');
+    expect(r.stderr).toBe('vmlab: cannot write no/such/dir/s.json: no such file or directory\n');
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(1);
+  });
+
   it('reports bad input like vmlab run', () => {
     const missing = vmlab(['debug', 'nosuch.s'], '');
     expect(missing.stderr).toBe('vmlab: cannot read nosuch.s: no such file or directory\n');

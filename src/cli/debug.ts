@@ -11,7 +11,7 @@ import { Debugger, type DebugIO } from '../study/debugger.ts';
 import { addKernelOptions } from './kernel-options.ts';
 import { addMachineOptions } from './machine-options.ts';
 import { addStudyOptions } from './study-options.ts';
-import { writeStats, type RunOptions } from './run.ts';
+import { checkRunOutputs, writeStats, type RunOptions } from './run.ts';
 
 /** The prompt, and the marker before each command echoed from a script. */
 export const PROMPT = '(vmlab) ';
@@ -51,6 +51,8 @@ export async function debugCommand(files: string[], opts: RunOptions): Promise<n
   if (interactive && process.stderr.isTTY === true) {
     io.progress = (text) => void process.stderr.write(text === null ? '\r\x1b[K' : `\r${text}\x1b[K`);
   }
+  // The output files first: a session's statistics are not lost to a typo in their path.
+  checkRunOutputs(opts);
   const dbg = Debugger.boot(files, opts, io);
   try {
     io.out(`${dbg.banner()}\n`);
