@@ -10,6 +10,7 @@ import { DiskCmd, DiskReg, DiskStatus, Dev, KSEG_BASE } from '../src/arch/memmap
 import { Pte, makePte } from '../src/arch/pte.ts';
 import { Cause } from '../src/arch/traps.ts';
 import type { Machine } from '../src/machine/machine.ts';
+import { formatStats } from '../src/machine/stats.ts';
 import { PageTables, bareAsm, runToStop, symbol, tracer, userMachine, type UserSetup } from './cpu-helpers.ts';
 
 type Mode = 'fast' | 'reference' | 'traced';
@@ -558,6 +559,10 @@ describe('stops', () => {
     const stats = m.stats();
     expect(stats.stop).toEqual({ reason: 'no-trap-vector', exitCode: s.exitCode, trap: { cause: 'bus_error', pc: 0x80000008, badvaddr: 0x80100000 } });
     expect(stats.traps.bus_error).toBe(0);
+    // The table: the trap on the stop line, and no hit rate for a TLB that saw no lookup.
+    const table = formatStats(stats);
+    expect(table).toContain('stop: no-trap-vector (bus_error at pc 0x80000008, BADVADDR 0x80100000, not delivered)');
+    expect(table).toMatch(/\n  all +0 +0 +n\/a +0 /);
   });
 
   it('a fault inside a handler (EXL set) is a double fault', () => {

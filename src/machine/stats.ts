@@ -215,7 +215,8 @@ export function formatStats(s: MachineStats): string {
   } else {
     const shape = t.ways === t.entries ? 'fully associative' : t.ways === 1 ? 'direct-mapped' : `${t.ways}-way`;
     const title = `TLB: ${t.split ? 'split I/D, ' : ''}${t.entries} entries${t.split ? ' each' : ''}, ${shape}, ${t.policy}`;
-    const row = (name: string, c: TlbCounts): Cell[] => [name, c.hits, c.misses, pct(c.hitRate), c.fills, c.evictions, c.flushes, c.invalidations];
+    // No lookups (a bare program never leaves the kernel segment): no rate to show.
+    const row = (name: string, c: TlbCounts): Cell[] => [name, c.hits, c.misses, c.hits + c.misses === 0 ? 'n/a' : pct(c.hitRate), c.fills, c.evictions, c.flushes, c.invalidations];
     const rows: Cell[][] = t.split && t.i && t.d ? [row('I', t.i), row('D', t.d), row('total', t)] : [row('all', t)];
     blocks.push({
       title,
