@@ -220,7 +220,7 @@ export function formatStats(s: MachineStats): string {
     const rows: Cell[][] = t.split && t.i && t.d ? [row('I', t.i), row('D', t.d), row('total', t)] : [row('all', t)];
     blocks.push({
       title,
-      text: renderTable(rows, { head: ['', 'hits', 'misses', 'hit rate', 'fills', 'evictions', 'flushes', 'invalidations'], indent: 2 }),
+      text: renderTable(rows, { head: ['', 'hits', 'misses', 'hit rate', 'fills', 'evictions', 'flushes', 'invalidations'], indent: 2, align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] }),
     });
   }
   blocks.push({
