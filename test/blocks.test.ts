@@ -521,6 +521,57 @@ describe('blocks on = blocks off = reference model, on random looping programs',
   }, TIMEOUT);
 });
 
+// ---- the in-place TLB path's recency ------------------------------------------------------------
+
+/**
+ * A loop that stores to page B and loads from page A (the write and read caches), then loads
+ * from a page P that the TLB does not hold. Before that miss's fill, the block's uses of B and A
+ * must reach the LRU order oldest first and the fetch last (step.ts, blockTranslate): with three
+ * entries the victim is B, or A when the order is wrong. P moves over the region every round.
+ */
+function recencySource(storeFirst: boolean): string {
+  const first = storeFirst ? 'sw   a3, 0(a0)' : 'lw   t0, 0(a1)';
+  const second = storeFirst ? 'lw   t0, 0(a1)' : 'sw   a3, 0(a0)';
+  return `
+        .text
+_start: li   a0, 0x8000
+        li   a1, 0x9000
+        li   a2, 0xa000
+        li   a3, 400
+loop:   ${first}
+        ${second}
+        lw   t1, 0(a2)
+        add  t2, t2, t1
+        addi a2, a2, 4096
+        andi a2, a2, 0x7fff
+        ori  a2, a2, 0x8000
+        addi a3, a3, -1
+        bne  a3, zero, loop
+        j    _start
+`;
+}
+
+describe('the in-place TLB path: cache uses reach the LRU order before a fill', () => {
+  const shapes: [string, TlbConfig, boolean][] = [
+    ['3 entries, lru', { entries: 3, ways: 3, policy: 'lru', seed: 1 }, false],
+    ['4 entries, lru', { entries: 4, ways: 4, policy: 'lru', seed: 1 }, false],
+    ['4 entries, 2-way, lru', { entries: 4, ways: 2, policy: 'lru', seed: 1 }, false],
+    ['2 entries, lru, split', { entries: 2, ways: 2, policy: 'lru', seed: 1 }, true],
+    ['3 entries, fifo', { entries: 3, ways: 3, policy: 'fifo', seed: 1 }, false],
+  ];
+  const cases = shapes.flatMap(([name, tlb, split]) => [true, false].map((storeFirst) => ({ name, tlb, split, storeFirst })));
+  it.each(cases)('$name, store first: $storeFirst', ({ tlb, split, storeFirst }) => {
+    const use = newUse();
+    const [on, ref] = (['blocks', 'reference'] as const).map((mode) => {
+      const { m } = userMachine(KERNEL, recencySource(storeFirst), { tlb, tlbSplit: split }, { reference: mode === 'reference' });
+      drive(m, 30_000, 700, mode === 'blocks' ? use : undefined);
+      return m;
+    }) as [Machine, Machine];
+    expect(use.served).toBeGreaterThan(20);
+    expect(on.stats().tlb.misses).toBeGreaterThan(1000);
+    expectSame(ref, on);
+  });
+});
 
 // ---- self-modifying code ------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ export const BS = {
    * access also dropped the fetch cache (the loop must not write its own back).
    */
   DIRTY: 18,
+  /** Out: the translation cycles (TLB miss and PTE reads) of the access blockTranslate served. */
+  XC: 19,
   SIZE: 20,
 } as const;
 

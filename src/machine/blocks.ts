@@ -24,7 +24,9 @@
 // - A branch or jump back to its own first word loops inside the function while that still holds.
 // - It uses the pass's translation caches (passed in BlockState) and counts their uses like
 //   the loop does (rN/rT, wN/wT). An aligned user-space access the caches cannot serve (a TLB
-//   miss, another page) runs through step.ts's blockMemory without leaving the block: the
+//   miss, another page) is translated in place: first by step.ts's blockTranslate, the common
+//   case (a TLB hit, or a miss whose walk and fill change nothing else), which counts it and
+//   returns the frame, the block doing the access; else through step.ts's blockMemory: the
 //   same slow path the loop would take, with the block's registers and counters written back
 //   first and the new caches read after it; it leaves right after that instruction if the
 //   access dropped the fetch cache, wrote the block's own page, reached a device or moved the
@@ -40,7 +42,7 @@
 import { Op } from '../arch/isa.ts';
 import { BS, BlockExit, BlockMemory } from './block-abi.ts';
 import type { Machine } from './machine.ts';
-import { blockMemory, div, divu, mulh, mulhu, rem, remu } from './step.ts';
+import { blockMemory, blockTranslate, div, divu, mulh, mulhu, rem, remu } from './step.ts';
 
 export { BS, BlockExit } from './block-abi.ts';
 
@@ -165,7 +167,7 @@ function kindOf(w: number): Kind {
 
 // ---- translation ------------------------------------------------------------------------------
 
-const HELPERS = { div, divu, rem, remu, mulh, mulhu, blockMemory };
+const HELPERS = { div, divu, rem, remu, mulh, mulhu, blockMemory, blockTranslate };
 /** Compiled functions by source text, shared by every machine (bounded: cleared when full). */
 const compiled = new Map<string, Block>();
 const MAX_COMPILED = 50_000;
@@ -239,7 +241,7 @@ export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts, k
   if (fn === undefined) {
     if (compiled.size >= MAX_COMPILED) compiled.clear();
     const src = blockSource(trace, costs);
-    fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu, blockMemory } = H;\nreturn ${src};`)(HELPERS) as Block;
+    fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu, blockMemory, blockTranslate } = H;\nreturn ${src};`)(HELPERS) as Block;
     compiled.set(key, fn);
   }
   return fn;
@@ -358,9 +360,28 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
       line(`  } else if (a < 0 && (a & 0x7fffffff) < kram${aligned}${own}) {`);
       if (isStore) line(`    ${arr}[${kindex}] = ${reg(a)}; kS++;`);
       else line(`    ${a !== 0 ? `x${a} = ` : ''}${arr}[${kindex}]; kL++;`);
-      // User space: the slow path in place (blockMemory's contract), the registers and
-      // counters written back first, the new ones read after it.
+      // User space: the common case of a TLB hit or a plain miss (step.ts, blockTranslate),
+      // which returns the frame; the access and the counts go on here.
       line(`  } else if (a >= 0${aligned}) {`);
+      const fold = [`st[${BS.N}] = n + ${k};`];
+      if (loads) fold.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`);
+      if (stores) fold.push(`st[${BS.WN}] = wN;`, `st[${BS.WT}] = wT;`);
+      line(`    ${fold.join(' ')}`);
+      line(`    r = blockTranslate(m, st, a, ${isStore}, own);`);
+      line(`    if (r >= 0) {`);
+      const served = shift === 0 ? `r | (a & 4095)` : `(r | (a & 4095)) >> ${shift}`;
+      const after0: string[] = [];
+      if (isStore) after0.push(`${arr}[${served}] = ${reg(a)};`, `wVpn = a >>> 12; wBase = r;`);
+      else after0.push(`${a !== 0 ? `x${a} = ` : ''}${arr}[${served}];`, `rVpn = a >>> 12; rBase = r;`);
+      if (loads) after0.push('rN = 0;');
+      if (stores) after0.push('wN = 0;');
+      after0.push(`cyc += st[${BS.XC}];`);
+      line(`      ${after0.join(' ')}`);
+      // The translation's cycles may bring the next event inside the rest of the block.
+      line(`      if (cyc + ${pre} >= evt) ${exit(k + 1, BlockExit.DONE)}`);
+      line(`    } else {`);
+      // Else the slow path in place (blockMemory's contract): the registers and counters
+      // written back first, the new ones read after it.
       const back = [...written].map((r) => `mem32[R + ${r}] = x${r};`);
       back.push(`st[${BS.CYC}] = cyc + ${before[k]!};`, `st[${BS.N}] = n + ${k};`, `st[${BS.PC}] = ${pcOf(k)};`);
       if (loads) back.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`);
@@ -375,6 +396,7 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
       line(`    ${after.join(' ')}`);
       // The access's translation cycles may bring the next event inside the rest of the block.
       line(`    if (r !== ${BlockMemory.GO_ON} || cyc + ${pre} >= evt) ${exit(k + 1, BlockExit.DONE)}`);
+      line(`    }`);
       line(`  } else { ${exit(k, BlockExit.SLOW_MEMORY, undefined, 0, w)} }`);
     } else if (op in B_OPS) {
       // Taken: leave for the target, or loop when it is the first word. Not taken: go on (a

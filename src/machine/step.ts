@@ -675,6 +675,128 @@ export function blockMemory(m: Machine, st: Int32Array, w: number, own: number):
   return leave ? BlockMemory.LEAVE : BlockMemory.GO_ON;
 }
 
+const LOAD_NEEDS = Pte.R;
+const STORE_NEEDS = Pte.W | Pte.D;
+
+/**
+ * The common case of blockMemory, which a block tries first: an aligned load or store at a
+ * user-space va that the block's caches could not serve, whose page is in the TLB (with the
+ * permissions the access needs, and D for a store) or whose walk succeeds without updating
+ * the PTE and whose fill evicts no entry that the other caches hold, and whose frame is RAM
+ * (and, for a store, not the block's own page `own`).
+ *
+ * Then it does what blockMemory and the MMU would, but the access itself: folds the cache uses
+ * so far (st's N is the instructions of the pass before this one; RN/RT, WN/WT the block's
+ * counts) into the counters and the LRU order, counts the TLB hit, or the miss, walk, PTE
+ * reads and fill, counts the access, makes the page the read (or write) cache (m and st),
+ * sets RN = WN = 0 and FN0 and DIRTY as blockMemory does, and returns the frame's physical
+ * byte address, with the translation's cycles in st's XC: the block loads or stores there,
+ * adds those cycles and its own count of the instruction, and goes on. Otherwise it returns
+ * -1, and nothing a count or a later decision can see has changed (applying the pending LRU
+ * uses early changes nothing: the same uses are applied again, in the same order); the block
+ * then calls blockMemory.
+ *
+ * No tracer, no --check-tlb and no RANDOM policy (m.fastUser, tlb.victim): they need the full path.
+ */
+export function blockTranslate(m: Machine, st: Int32Array, va: number, isStore: boolean, own: number): number {
+  const mmu = m.mmu;
+  const tlb = mmu.dtlb;
+  if (!m.fastUser || tlb === null) return -1;
+  const user = m.user;
+  const vpn = va >>> PAGE_SHIFT;
+  const asid = mmu.asid;
+  const n = st[BS.N]!;
+  const rN = st[BS.RN]!;
+  const wN = st[BS.WN]!;
+
+  // The uses not yet applied to the LRU order, oldest first: those of earlier passes, then
+  // this pass's data uses by their times, then this instruction's fetch.
+  if ((mmu.pendFetchEntry & mmu.pendReadEntry & mmu.pendWriteEntry) !== -1) mmu.applyPending();
+  const rE = rN !== 0 && m.rTlb ? m.rEntry : -1;
+  const wE = wN !== 0 && m.wTlb ? m.wEntry : -1;
+  if (wE >= 0 && rE >= 0 && st[BS.WT]! < st[BS.RT]!) {
+    tlb.touch(wE);
+    tlb.touch(rE);
+  } else {
+    if (rE >= 0) tlb.touch(rE);
+    if (wE >= 0) tlb.touch(wE);
+  }
+  const fTlb = m.fTlb;
+  if (fTlb) mmu.itlb!.touch(m.fEntry);
+
+  const access = isStore ? Access.STORE : Access.LOAD;
+  const need = (isStore ? STORE_NEEDS : LOAD_NEEDS) | (user ? Pte.U : 0);
+  let e = tlb.probe(vpn, asid);
+  let pfn: number;
+  let perm: number;
+  let cost = 0;
+  if (e >= 0) {
+    perm = tlb.perm[e]!;
+    pfn = tlb.pfn[e]!;
+    if ((perm & need) !== need || pfn >= m.ramBytes >>> PAGE_SHIFT || (isStore && pfn << PAGE_SHIFT === own)) return -1;
+    tlb.hit(e);
+    mmu.evicted = -1;
+  } else {
+    const w = mmu.walker;
+    const reads = w.dryWalk(mmu.ptbr, va, access, user);
+    if (reads === 0) return -1;
+    perm = w.dryPerm;
+    pfn = w.dryPfn;
+    if ((perm & need) !== need || pfn >= m.ramBytes >>> PAGE_SHIFT || (isStore && pfn << PAGE_SHIFT === own)) return -1;
+    const v = tlb.victim(vpn);
+    // An entry another cache holds must not go (that cache would have to be dropped).
+    if (v === -2 || (v >= 0 && ((fTlb && v === m.fEntry && mmu.itlb === tlb) || (isStore ? m.rTlb && v === m.rEntry : m.wTlb && v === m.wEntry)))) return -1;
+    tlb.misses++;
+    w.walks++;
+    w.pteReads += reads;
+    e = tlb.fill(vpn, asid, pfn, perm);
+    mmu.evicted = tlb.lastEvicted;
+    const t = m.timing;
+    cost = t.tlbMiss + reads * t.pteRead;
+    m.translationCycles[access]! += cost;
+  }
+  mmu.lastTlb = tlb;
+  mmu.lastEntry = e;
+  mmu.lastPerm = perm;
+
+  // The fold blockMemory makes (its counts only: the LRU uses were applied above).
+  const fN = n + 1 - st[BS.FN0]!;
+  m.fetches += fN;
+  if (fTlb) mmu.itlb!.hits += fN;
+  if (rN !== 0) {
+    m.loads += rN;
+    if (m.rTlb) tlb.hits += rN;
+  }
+  if (wN !== 0) {
+    m.stores += wN;
+    if (m.wTlb) tlb.hits += wN;
+  }
+  st[BS.FN0] = n + 1;
+  st[BS.DIRTY] |= 1;
+  st[BS.RN] = 0;
+  st[BS.WN] = 0;
+  st[BS.XC] = cost;
+  const base = pfn << PAGE_SHIFT;
+  if (isStore) {
+    m.stores++;
+    m.wVpn = vpn;
+    m.wBase = base;
+    m.wEntry = e;
+    m.wTlb = true;
+    st[BS.WVPN] = vpn;
+    st[BS.WBASE] = base;
+  } else {
+    m.loads++;
+    m.rVpn = vpn;
+    m.rBase = base;
+    m.rEntry = e;
+    m.rTlb = true;
+    st[BS.RVPN] = vpn;
+    st[BS.RBASE] = base;
+  }
+  return base;
+}
+
 /**
  * For the fast loop, in kernel mode: if w (at m.pc, fetched and counted) is a word load or
  * store whose address is a device register in the kernel segment, do it as stepMemory would

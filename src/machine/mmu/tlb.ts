@@ -229,6 +229,23 @@ export class Tlb {
     return e;
   }
 
+  /**
+   * Without changing anything: whether fill(vpn, ...) would evict now. -1: the set has an
+   * empty way (no eviction); else the entry it would replace (LRU, FIFO); -2 under RANDOM,
+   * whose victim is not known before the generator is drawn.
+   */
+  victim(vpn: number): number {
+    const set = this.setMask >= 0 ? vpn & this.setMask : vpn % this.sets;
+    if (this.used[set] !== this.ways) return -1;
+    return this.policyCode === POLICY_RANDOM ? -2 : this.prev[this.entries + set]!;
+  }
+
+  /** A hit found by probe(): counted, and under LRU made the most recent of its set (as lookup() does). */
+  hit(e: number): void {
+    this.hits++;
+    this.touch(e);
+  }
+
   /** Replace the cached perm of entry e (after a re-walk set D). No counting. */
   setPerm(e: number, perm: number): void {
     this.perm[e] = perm;
