@@ -1,5 +1,5 @@
-// What the fast loop (cpu.ts), a compiled block (blocks.ts) and the block's memory slow path
-// (step.ts, blockMemory) say to each other: the slots of the block state and the codes a block
+// What the fast loop (cpu.ts), a compiled block (blocks.ts) and the block's memory paths
+// (step.ts, blockTranslate and blockMemory) say to each other: the slots of the block state and the codes a block
 // returns. cpu.ts writes these indices as literals (V8 reads module constants from memory at
 // every use); test/cpu.test.ts checks each literal against the names here.
 //
@@ -20,7 +20,7 @@ export const BS = {
   PC: 6,
   /** Out: the word in hand on a SLOW_* exit. */
   W: 7,
-  /** Pass constants: the event and budget limits, and the data caches (blockMemory may change the caches). */
+  /** Pass constants: the event and budget limits, and the data caches (blockTranslate and blockMemory may change the caches). */
   EVT: 8,
   STOP: 9,
   RVPN: 10,
@@ -33,14 +33,15 @@ export const BS = {
   KL: 15,
   KS: 16,
   /**
-   * Fetches of this pass already folded into the counters (by blockMemory): the loop reports
-   * n - FN0 of them at the end of the pass, not n. 0 at the start of every pass.
+   * Fetches of this pass already folded into the counters (by blockTranslate or blockMemory):
+   * the loop reports n - FN0 of them at the end of the pass, not n. 0 at the start of every pass.
    */
   FN0: 17,
   /**
-   * 0 at the start of every pass; blockMemory sets 1 when it ran (the loop's caches and
-   * counters in locals are out of date: the pass must end when the block returns), 2 when the
-   * access also dropped the fetch cache (the loop must not write its own back).
+   * 0 at the start of every pass; blockTranslate and blockMemory set 1 when they ran (the
+   * loop's caches and counters in locals are out of date: the pass must end when the block
+   * returns); blockMemory sets 2 when the access also dropped the fetch cache (the loop must
+   * not write its own back).
    */
   DIRTY: 18,
   /** Out: the translation cycles (TLB miss and PTE reads) of the access blockTranslate served. */

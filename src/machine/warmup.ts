@@ -17,7 +17,7 @@
 // - user mode, paging on, a 4-entry TLB: the same mix over two data pages, so the loop's
 //   translation caches hit and miss and blocks leave for the slow path;
 // - user mode, a compiled loop whose accesses change page, miss the TLB and fault in the
-//   block (step.ts's blockMemory).
+//   block (step.ts's blockTranslate, and blockMemory where it declines).
 
 
 import { Csr, Status } from '../arch/csr.ts';
@@ -129,7 +129,7 @@ export function warmUp(): void {
   }
 
   // User mode, a compiled loop whose loads and stores change page every iteration (blocks.ts
-  // serves them in place through step.ts's blockMemory): VA pages 1-6 map to two frames, page
+  // serves them in place through step.ts's blockTranslate and blockMemory): VA pages 1-6 map to two frames, page
   // 0 is the loop's own code (its store takes a protection fault), page 7 is unmapped (page
   // faults); a kernel handler at PA 0 skips the faulting instruction. A one-way 2-entry TLB, so
   // data pages evict the code page's entry half the time.
