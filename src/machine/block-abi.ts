@@ -20,7 +20,7 @@ export const BS = {
   PC: 6,
   /** Out: the word in hand on a SLOW_* exit. */
   W: 7,
-  /** Pass constants: the event and budget limits, and the data caches (blockTranslate and blockMemory may change the caches). */
+  /** Pass constants: the event and budget limits, and the data caches (blockMemory may change the caches). */
   EVT: 8,
   STOP: 9,
   RVPN: 10,
@@ -33,8 +33,8 @@ export const BS = {
   KL: 15,
   KS: 16,
   /**
-   * Fetches of this pass already folded into the counters (by blockTranslate or blockMemory):
-   * the loop reports n - FN0 of them at the end of the pass, not n. 0 at the start of every pass.
+   * Fetches of this pass already folded into the counters (by blockMemory): the loop reports
+   * n - FN0 of them at the end of the pass, not n. 0 at the start of every pass.
    */
   FN0: 17,
   /**

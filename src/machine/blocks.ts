@@ -363,7 +363,7 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
       // User space: the common case of a TLB hit or a plain miss (step.ts, blockTranslate),
       // which returns the frame; the access and the counts go on here.
       line(`  } else if (a >= 0${aligned}) {`);
-      const fold = [`st[${BS.N}] = n + ${k};`];
+      const fold: string[] = [];
       if (loads) fold.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`);
       if (stores) fold.push(`st[${BS.WN}] = wN;`, `st[${BS.WT}] = wT;`);
       line(`    ${fold.join(' ')}`);

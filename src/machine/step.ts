@@ -685,16 +685,18 @@ const STORE_NEEDS = Pte.W | Pte.D;
  * the PTE and whose fill evicts no entry that the other caches hold, and whose frame is RAM
  * (and, for a store, not the block's own page `own`).
  *
- * Then it does what blockMemory and the MMU would, but the access itself: folds the cache uses
- * so far (st's N is the instructions of the pass before this one; RN/RT, WN/WT the block's
- * counts) into the counters and the LRU order, counts the TLB hit, or the miss, walk, PTE
- * reads and fill, counts the access, makes the page the read (or write) cache (m and st),
- * sets RN = WN = 0 and FN0 and DIRTY as blockMemory does, and returns the frame's physical
- * byte address, with the translation's cycles in st's XC: the block loads or stores there,
- * adds those cycles and its own count of the instruction, and goes on. Otherwise it returns
- * -1, and nothing a count or a later decision can see has changed (applying the pending LRU
- * uses early changes nothing: the same uses are applied again, in the same order); the block
- * then calls blockMemory.
+ * Then it does what blockMemory and the MMU would, but the access itself: applies the pending
+ * uses of the caches to the LRU order (those of earlier passes, the block's data cache uses by
+ * their times in st's RT and WT, this instruction's fetch), folds the data caches' counts (st's
+ * RN and WN, then 0) into the counters, counts the TLB hit, or the miss, walk, PTE reads and
+ * fill, counts the access, makes the page the read (or write) cache in m, sets DIRTY as
+ * blockMemory does, and returns the frame's physical byte address, with the translation's
+ * cycles in st's XC: the block loads or stores there, adds those cycles and its own count of
+ * the instruction, takes its read (or write) cache from the result, and goes on. The fetches
+ * stay the loop's to count (FN0 is unchanged). Otherwise it returns -1, and nothing a count
+ * or a later decision can see has changed (applying the pending LRU uses early changes
+ * nothing: the same uses are applied again, in the same order); the block then calls
+ * blockMemory.
  *
  * No tracer, no --check-tlb and no RANDOM policy (m.fastUser, tlb.victim): they need the full path.
  */
@@ -705,7 +707,6 @@ export function blockTranslate(m: Machine, st: Int32Array, va: number, isStore: 
   const user = m.user;
   const vpn = va >>> PAGE_SHIFT;
   const asid = mmu.asid;
-  const n = st[BS.N]!;
   const rN = st[BS.RN]!;
   const wN = st[BS.WN]!;
 
@@ -728,19 +729,17 @@ export function blockTranslate(m: Machine, st: Int32Array, va: number, isStore: 
   const need = (isStore ? STORE_NEEDS : LOAD_NEEDS) | (user ? Pte.U : 0);
   let e = tlb.probe(vpn, asid);
   let pfn: number;
-  let perm: number;
   let cost = 0;
   if (e >= 0) {
-    perm = tlb.perm[e]!;
+    const perm = tlb.perm[e]!;
     pfn = tlb.pfn[e]!;
     if ((perm & need) !== need || pfn >= m.ramBytes >>> PAGE_SHIFT || (isStore && pfn << PAGE_SHIFT === own)) return -1;
     tlb.hit(e);
-    mmu.evicted = -1;
   } else {
     const w = mmu.walker;
     const reads = w.dryWalk(mmu.ptbr, va, access, user);
     if (reads === 0) return -1;
-    perm = w.dryPerm;
+    const perm = w.dryPerm;
     pfn = w.dryPfn;
     if ((perm & need) !== need || pfn >= m.ramBytes >>> PAGE_SHIFT || (isStore && pfn << PAGE_SHIFT === own)) return -1;
     const v = tlb.victim(vpn);
@@ -750,19 +749,15 @@ export function blockTranslate(m: Machine, st: Int32Array, va: number, isStore: 
     w.walks++;
     w.pteReads += reads;
     e = tlb.fill(vpn, asid, pfn, perm);
-    mmu.evicted = tlb.lastEvicted;
     const t = m.timing;
     cost = t.tlbMiss + reads * t.pteRead;
     m.translationCycles[access]! += cost;
   }
-  mmu.lastTlb = tlb;
-  mmu.lastEntry = e;
-  mmu.lastPerm = perm;
+  st[BS.XC] = cost;
 
-  // The fold blockMemory makes (its counts only: the LRU uses were applied above).
-  const fN = n + 1 - st[BS.FN0]!;
-  m.fetches += fN;
-  if (fTlb) mmu.itlb!.hits += fN;
+  // The data caches' counts (their LRU uses were applied above): the read or write cache
+  // changes page, and the loop counts only the uses of the page it ends with. The fetches are
+  // left to the loop (FN0 unchanged): the fetch cache stays.
   if (rN !== 0) {
     m.loads += rN;
     if (m.rTlb) tlb.hits += rN;
@@ -771,11 +766,9 @@ export function blockTranslate(m: Machine, st: Int32Array, va: number, isStore: 
     m.stores += wN;
     if (m.wTlb) tlb.hits += wN;
   }
-  st[BS.FN0] = n + 1;
   st[BS.DIRTY] |= 1;
   st[BS.RN] = 0;
   st[BS.WN] = 0;
-  st[BS.XC] = cost;
   const base = pfn << PAGE_SHIFT;
   if (isStore) {
     m.stores++;
@@ -783,16 +776,12 @@ export function blockTranslate(m: Machine, st: Int32Array, va: number, isStore: 
     m.wBase = base;
     m.wEntry = e;
     m.wTlb = true;
-    st[BS.WVPN] = vpn;
-    st[BS.WBASE] = base;
   } else {
     m.loads++;
     m.rVpn = vpn;
     m.rBase = base;
     m.rEntry = e;
     m.rTlb = true;
-    st[BS.RVPN] = vpn;
-    st[BS.RBASE] = base;
   }
   return base;
 }
