@@ -96,12 +96,24 @@ function runBoth(cfg: TlbConfig, ops: Op[]): Tlb {
   ops.forEach((op, i) => {
     switch (op.k) {
       case 'access': {
-        const e = fast.lookup(op.vpn, op.asid);
+        // Half the time as step.ts's blockTranslate does it: probe, then hit() or a counted
+        // miss, and victim() asked before the fill.
+        let e: number;
+        if ((i & 1) === 0) e = fast.lookup(op.vpn, op.asid);
+        else {
+          e = fast.probe(op.vpn, op.asid);
+          if (e >= 0) fast.hit(e);
+          else fast.misses++;
+        }
         same(i, e, ref.lookup(op.vpn, op.asid));
         if (e < 0) {
+          const v = fast.victim(op.vpn);
           const f = fast.fill(op.vpn, op.asid, op.pfn, op.perm);
           same(i, f, ref.fill(op.vpn, op.asid, op.pfn, op.perm));
           same(i, Math.floor(f / cfg.ways), op.vpn % (cfg.entries / cfg.ways));
+          // victim(): the entry the fill replaced, -1 when it took an empty way, -2 (unknown) only under RANDOM.
+          if (v === -2) same(i, cfg.policy === 'random' && fast.lastEvicted >= 0 ? 1 : 0, 1);
+          else same(i, v, fast.lastEvicted);
         }
         break;
       }

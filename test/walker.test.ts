@@ -103,8 +103,21 @@ function compareOnRandomTables(seed: number, g: Geometry, pages: number, accesse
     const walks = w.walks;
     steps.length = 0;
     updates.length = 0;
+    // dryWalk() first: it must change and count nothing, and say what walk() is about to do.
+    const dry = w.dryWalk(ptbr, va, access, user);
+    const dryOut = [w.inspectPfn, w.inspectPerm];
+    same([w.walks, w.pteReads, w.pteWrites, steps.length], [walks, reads, writes, 0], at);
     const cause = w.walk(ptbr, va, access, user);
     const ref = referenceWalk(memRef, g, ptbr, va, access, user);
+    if (dry > 0) {
+      count('dry walk');
+      same(ref.ok && ref.newLeaf === memRef[ref.pteAddrs[ref.pteAddrs.length - 1]! / 4]! >>> 0, true, at);
+      same([dry, ...dryOut], [ref.pteAddrs.length, w.pfn, w.perm], at);
+    } else if (ref.ok) {
+      // Declined: only because the walk updates A or D.
+      count('dry walk declined');
+      same(ref.newLeaf !== memRef[ref.pteAddrs[ref.pteAddrs.length - 1]! / 4]! >>> 0, true, at);
+    }
     same(w.walks - walks, 1, at);
     same(w.pteReads - reads, ref.pteAddrs.length, at);
     same(steps, ref.pteAddrs.flatMap((addr, level) => [addr, level]), at);
@@ -137,7 +150,7 @@ function compareOnRandomTables(seed: number, g: Geometry, pages: number, accesse
 }
 
 describe('Walker against referenceWalk', () => {
-  it('agrees on random page tables, geometries, accesses and modes', () => {
+  it('agrees on random page tables, geometries, accesses and modes (walk, dryWalk, inspect)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...ALL_GEOMETRIES), fc.integer({ min: 2, max: 24 }), (seed, g, pages) => {
         compareOnRandomTables(seed, g, pages, 300);
@@ -146,7 +159,7 @@ describe('Walker against referenceWalk', () => {
     );
     const causes: number[] = [Cause.BUS_ERROR, Cause.FETCH_PAGE_FAULT, Cause.LOAD_PAGE_FAULT, Cause.STORE_PAGE_FAULT];
     causes.push(Cause.FETCH_PROTECTION, Cause.LOAD_PROTECTION, Cause.STORE_PROTECTION);
-    for (const key of ['page', 'superpage', 'write-back', 'no write-back', ...causes.map((c) => `cause ${c}`)])
+    for (const key of ['page', 'superpage', 'write-back', 'no write-back', 'dry walk', 'dry walk declined', ...causes.map((c) => `cause ${c}`)])
       expect(tally.get(key) ?? 0, `outcome '${key}' met`).toBeGreaterThan(50);
   });
 });

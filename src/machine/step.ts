@@ -739,8 +739,8 @@ export function blockTranslate(m: Machine, st: Int32Array, va: number, isStore: 
     const w = mmu.walker;
     const reads = w.dryWalk(mmu.ptbr, va, access, user);
     if (reads === 0) return -1;
-    const perm = w.dryPerm;
-    pfn = w.dryPfn;
+    const perm = w.inspectPerm;
+    pfn = w.inspectPfn;
     if ((perm & need) !== need || pfn >= m.ramBytes >>> PAGE_SHIFT || (isStore && pfn << PAGE_SHIFT === own)) return -1;
     const v = tlb.victim(vpn);
     // An entry another cache holds must not go (that cache would have to be dropped).

@@ -44,13 +44,11 @@ export class Walker {
   leafAddr = 0;
   leafLevel = 0;
 
-  // Outputs of the last dryWalk() that returned non-zero.
-  dryPfn = 0;
-  dryPerm = 0;
-
-  // Outputs of the last successful inspect() (side-effect free walk for --check-tlb).
+  // Outputs of the last successful inspect() (side-effect free walk for --check-tlb, dryWalk).
   inspectPfn = 0;
   inspectPerm = 0;
+  /** PTEs read. */
+  inspectReads = 0;
 
   tracer: Tracer | null = null;
 
@@ -154,41 +152,23 @@ export class Walker {
   /**
    * The common case of walk(), without its side effects: if walk(ptbr, va, access, user) would
    * succeed and write nothing back (the leaf already has A, and D for a store), returns the
-   * number of PTEs it would read (dryPfn and dryPerm set as walk() sets pfn and perm); else 0
-   * (a fault, a bus error, an A/D update: walk() itself must run). Counts and traces nothing.
+   * number of PTEs it would read, with inspectPfn and inspectPerm set (as walk() sets pfn and
+   * perm); else 0 (a fault, a bus error, an A/D update: walk() itself must run). Counts and
+   * traces nothing.
    */
   dryWalk(ptbr: number, va: number, access: Access, user: boolean): number {
-    const mem = this.mem32;
-    let shifts = this.shifts;
-    let tableWord = (ptbr >>> 2) & ~0x3ff;
-    let top = 32;
-    for (let level = 1; level <= this.levels; level++) {
-      const shift = shifts & 31;
-      shifts >>>= 5;
-      const word = tableWord + ((va >>> shift) & ((1 << (top - shift)) - 1));
-      if (word >= mem.length) return 0;
-      const pte = mem[word]!;
-      if ((pte & V) === 0) return 0;
-      if ((pte & RWX) === 0) {
-        tableWord = (pte >>> 2) & ~0x3ff;
-        top = shift;
-        continue;
-      }
-      const pageMask = (1 << (shift - PAGE_SHIFT)) - 1;
-      const pfn = pte >>> PFN_SHIFT;
-      const done = access === Access.STORE ? AD : A;
-      if ((pfn & pageMask) !== 0 || (pte & (ACCESS_NEEDS >>> (access << 2)) & 0xf) === 0 || (user === true && (pte & U) === 0) || (pte & done) !== done) return 0;
-      this.dryPfn = pfn | ((va >>> PAGE_SHIFT) & pageMask);
-      this.dryPerm = pte & 0xff;
-      return level;
-    }
-    return 0;
+    if (this.inspect(ptbr, va) !== 0) return 0;
+    const perm = this.inspectPerm;
+    const done = access === Access.STORE ? AD : A;
+    if ((perm & (ACCESS_NEEDS >>> (access << 2)) & 0xf) === 0 || (user === true && (perm & U) === 0) || (perm & done) !== done) return 0;
+    return this.inspectReads;
   }
 
   /**
    * The translation the tables give now, for --check-tlb: the same walk without permission
-   * checks, counting, tracing or writes. Returns 0 (inspectPfn and inspectPerm set: the leaf's
-   * low byte as it is in memory) or the cause a load walk would fail with.
+   * checks, counting, tracing or writes. Returns 0 (inspectPfn, inspectPerm: the leaf's low
+   * byte as it is in memory, and inspectReads: the PTEs read) or the cause a load walk would
+   * fail with.
    */
   inspect(ptbr: number, va: number): number {
     const mem = this.mem32;
@@ -210,6 +190,7 @@ export class Walker {
       if ((pfn & pageMask) !== 0) return Cause.LOAD_PAGE_FAULT;
       this.inspectPfn = pfn | ((va >>> PAGE_SHIFT) & pageMask);
       this.inspectPerm = pte & 0xff;
+      this.inspectReads = level + 1;
       return 0;
     }
     return Cause.LOAD_PAGE_FAULT;
