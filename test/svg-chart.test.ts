@@ -240,6 +240,9 @@ describe('ticks', () => {
     expect(tickLabel(1000, 200)).toBe('1k');
     expect(tickLabel(0.6000000000000001, 0.2)).toBe('0.6');
     expect(tickLabel(12, 2)).toBe('12');
+    // Whole numbers below 10,000 stay whole unless they are round thousands: TLB sizes on a log axis.
+    expect(tickLabel(1024, 1)).toBe('1024');
+    expect(tickLabel(2000, 1)).toBe('2k');
     expect(escapeXml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&apos;');
   });
 });

@@ -78,10 +78,12 @@ function decimalsFor(step: number): number {
 
 /**
  * A short tick label: 12, 1.5k, 7.25M, 0.25. Values of a thousand and more use k, M or G
- * with up to three significant digits.
+ * with up to three significant digits, but a whole number below 10,000 that is not a round
+ * thousand stays as it is (a TLB of 1024 entries reads 1024, not 1.024k).
  */
 export function tickLabel(v: number, step: number): string {
   const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 10_000 && a % 1000 !== 0) return String(v);
   for (const [unit, div] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
     if (a >= div) {
       const d = Math.min(3, decimalsFor(step / div));
