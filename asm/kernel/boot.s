@@ -109,7 +109,7 @@ _start:
 
     li   t0, IRQ_TIMER | IRQ_DISK
     csrw im, t0
-    j    schedule
+    j    start_scheduling           # (trap.s) and the first process runs
 
 .bad_boot_block:
     la   a0, msg_bad_boot

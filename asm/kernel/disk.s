@@ -6,67 +6,27 @@
 # receives a new page has the write queued before the read (or the zero-fill), and the disk
 # moves the data only when a transfer completes.
 
-.bss
-.align 4
-rq_pool:    .space NREQ * RQ_SIZE
-
 .data                           # kernel variables live in .data (layout.s)
 .align 4
-k_rq_free:  .space 4            # first free request, or 0
 k_rq_head:  .space 4            # the request in progress (head of the queue), or 0
 k_rq_tail:  .space 4            # the last request queued, or 0
 
 .text
 
-# disk_init: every request on the free list, the queue empty.
-#   Clobbers t0-t2.
+# disk_init: the queue empty. (The request records are in the PCBs: layout.s.)
+#   Clobbers t0.
 disk_init:
-    la   t0, rq_pool
-    li   t1, NREQ * RQ_SIZE
-    add  t1, t0, t1                 # t1 = end of the pool
-    li   t2, 0                      # t2 = the list so far
-.loop:
-    beq  t0, t1, .done
-    sw   t2, RQ_NEXT(t0)
-    mv   t2, t0
-    addi t0, t0, RQ_SIZE
-    j    .loop
-.done:
-    la   t0, k_rq_free
-    sw   t2, 0(t0)
     la   t0, k_rq_head
     sw   zero, 0(t0)
     la   t0, k_rq_tail
     sw   zero, 0(t0)
     ret
 
-# rq_new: a request, not yet queued.
-#   a0 = kind (RQ_*), a1 = frame, a2 = disk block (unused for RQ_ZERO), a3 = pid.
-#   Returns a0 = the request, with no retries. RQ_SOURCE is left for the caller to set: only a
-#   page-in has one.
-#   Clobbers t0, t1.
-rq_new:
-    lui  t0, %hi(k_rq_free)
-    lw   t1, %lo(k_rq_free)(t0)
-    bnez t1, .take
-    # Cannot happen: each process has at most two requests queued (layout.s, NREQ). `break`
-    # in the kernel is a double fault: the machine stops with a register dump.
-    break
-.take:
-    sw   a0, RQ_KIND(t1)
-    lw   a0, RQ_NEXT(t1)
-    sw   a0, %lo(k_rq_free)(t0)     # off the free list
-    sw   a1, RQ_FRAME(t1)
-    sw   a2, RQ_BLOCK(t1)
-    sw   a3, RQ_PID(t1)
-    sw   zero, RQ_TRIES(t1)
-    sw   zero, RQ_NEXT(t1)
-    mv   a0, t1
-    ret
-
-# rq_submit: queue request a0; if the disk was idle, start it.
+# rq_submit: queue request a0, filled in by its owner (every field but RQ_NEXT); if the disk
+# was idle, start it.
 #   a0 = request. Clobbers a0-a3, t0-t4.
 rq_submit:
+    sw   zero, RQ_NEXT(a0)
     lui  t0, %hi(k_rq_tail)
     lw   t1, %lo(k_rq_tail)(t0)
     sw   a0, %lo(k_rq_tail)(t0)
@@ -74,8 +34,7 @@ rq_submit:
     sw   a0, RQ_NEXT(t1)
     ret
 .was_empty:
-    lui  t0, %hi(k_rq_head)
-    sw   a0, %lo(k_rq_head)(t0)
+    sw   a0, %lo(k_rq_head)(t0)     # (the same %hi: layout.s)
     j    disk_start                 # a tail call
 
 # disk_start: start request a0, the new head of the queue. A zero-fill needs no disk: it is
@@ -85,10 +44,7 @@ disk_start:
     lw   t1, RQ_KIND(a0)
     li   t2, RQ_ZERO
     bne  t1, t2, disk_program       # a transfer: a tail call
-    push lr
-    call pagein_done
-    pop  lr
-    j    rq_done                    # a tail call: off the queue, and the next one starts
+    j    pagein_done                # a tail call; it ends in rq_done (the next one starts)
 
 # disk_program: tell the disk to carry out request a0 (RQ_READ or RQ_WRITE).
 #   a0 = request. Clobbers t0-t2.
@@ -106,21 +62,16 @@ disk_program:
     sw   t2, %lo(DISK_BASE) + DISK_CMD(t1) # starts the transfer
     ret
 
-# rq_done: the head request is finished: take it off the queue, onto the free list, and start
-# the next one, if any (disk_start).
+# rq_done: the head request is finished: take it off the queue (its record is its owner's
+# again) and start the next one, if any (disk_start).
 #   Clobbers a0-a3, t0-t4.
 rq_done:
     lui  t0, %hi(k_rq_head)
     lw   t1, %lo(k_rq_head)(t0)     # t1 = the finished request
     lw   a0, RQ_NEXT(t1)            # a0 = the next one, or 0
     sw   a0, %lo(k_rq_head)(t0)
-    lui  t0, %hi(k_rq_free)
-    lw   t2, %lo(k_rq_free)(t0)
-    sw   t2, RQ_NEXT(t1)
-    sw   t1, %lo(k_rq_free)(t0)
     bnez a0, disk_start             # a tail call
-    lui  t0, %hi(k_rq_tail)         # the queue is empty
-    sw   zero, %lo(k_rq_tail)(t0)
+    sw   zero, %lo(k_rq_tail)(t0)   # the queue is empty (the same %hi: layout.s)
     ret
 
 # disk_interrupt: the disk has finished the head request (its interrupt is pending).
@@ -140,10 +91,7 @@ disk_interrupt:
     lw   t0, RQ_KIND(a0)
     li   t1, RQ_WRITE
     beq  t0, t1, rq_done            # a write-out: a tail call to the next request
-    push lr
-    call pagein_done
-    pop  lr
-    j    rq_done                    # a tail call
+    j    pagein_done                # a tail call; it ends in rq_done
 .error:
     lw   t0, RQ_TRIES(a0)
     li   t1, DISK_RETRIES
@@ -168,16 +116,13 @@ disk_failed:
     push s0
     push s1
     mv   s0, a0
-    lw   a0, RQ_PID(s0)
-    call pcb_of_pid
-    mv   s1, a0                     # s1 = the process
+    lw   s1, RQ_PCB(s0)             # s1 = the process
     lw   t0, RQ_KIND(s0)
     li   t1, RQ_WRITE
     beq  t0, t1, .end_process       # the frame stays busy: its page-in is queued behind
     # A page-in: the frame is no longer busy; it is freed with the process's other frames, or
     # now if the process had already ended.
-    lw   a0, RQ_FRAME(s0)
-    call frame_entry
+    lw   a0, RQ_REC(s0)
     sw   zero, FT_BUSY(a0)
     lw   t0, PCB_STATE(s1)
     li   t1, P_ENDED

@@ -13,10 +13,25 @@ acc_why:    .word WHY_NOT_EXECUTABLE, WHY_NOT_READABLE, WHY_NOT_WRITABLE
 # region_find: the region of process a0 that holds address a1. Regions are whole pages:
 # a segment (its page-rounded extent), the heap [heap start, break rounded up to a page), the
 # stack [stack low, USER_TOP). Page 0 is in none, so that a null pointer always faults.
+# The region found is remembered in the PCB (PCB_REGION_*) and tried first next time: nearly
+# every fault falls in the region of the one before. What is remembered is a range in which the
+# search would find that same region: for a segment, its pages but page 0; for the heap, all of
+# it (it lies above every segment); for the stack, its part above the heap start (a segment may
+# lie inside the stack's range, but not above the heap start, and the heap is empty if it
+# starts above the stack low).
 #   a0 = PCB, a1 = virtual address.
 #   Returns a0 = the region's PTE permission bits (0: in no region) and a1 = the segment record
-#   (0 for the heap, the stack, or no region). Clobbers t0-t2.
+#   (0 for the heap, the stack, or no region); the region found is in PCB_REGION_* then.
+#   Clobbers t0-t3.
 region_find:
+    lw   t0, PCB_REGION_START(a0)
+    bltu a1, t0, .search
+    lw   t0, PCB_REGION_END(a0)
+    bgeu a1, t0, .search
+    lw   a1, PCB_REGION_SEG(a0)
+    lw   a0, PCB_REGION_PERM(a0)
+    ret
+.search:
     li   t0, PAGE_SIZE
     bltu a1, t0, .outside
     lw   t0, PCB_NSEGS(a0)
@@ -25,11 +40,12 @@ region_find:
     beqz t0, .heap
     lw   t2, SEG_START(t1)
     bltu a1, t2, .next
-    lw   t2, SEG_END(t1)
-    bgeu a1, t2, .next
-    lw   a0, SEG_PERM(t1)
-    mv   a1, t1
-    ret
+    lw   t3, SEG_END(t1)
+    bgeu a1, t3, .next
+    lw   t0, SEG_PERM(t1)
+    bnez t2, .remember
+    li   t2, PAGE_SIZE              # a segment at 0: page 0 is still in no region
+    j    .remember
 .next:
     addi t1, t1, SEG_SIZE
     addi t0, t0, -1
@@ -37,21 +53,32 @@ region_find:
 .heap:
     lw   t2, PCB_HEAP_START(a0)
     bltu a1, t2, .stack
-    lw   t2, PCB_BRK(a0)
-    addi t2, t2, PAGE_MASK          # the break's page is in the heap
-    srli t2, t2, PAGE_SHIFT
-    slli t2, t2, PAGE_SHIFT
-    bgeu a1, t2, .stack
-    li   a0, PTE_R | PTE_W
-    li   a1, 0
-    ret
+    lw   t3, PCB_BRK(a0)
+    addi t3, t3, PAGE_MASK          # the break's page is in the heap
+    srli t3, t3, PAGE_SHIFT
+    slli t3, t3, PAGE_SHIFT
+    bgeu a1, t3, .stack
+    li   t0, PTE_R | PTE_W
+    li   t1, 0
+    j    .remember
 .stack:
     lw   t2, PCB_STACK_LOW(a0)
     bltu a1, t2, .outside
-    li   t2, USER_TOP
-    bgeu a1, t2, .outside
-    li   a0, PTE_R | PTE_W
-    li   a1, 0
+    li   t3, USER_TOP
+    bgeu a1, t3, .outside
+    li   t0, PTE_R | PTE_W
+    li   t1, 0
+    lw   a1, PCB_HEAP_START(a0)     # (a1 is not needed any more)
+    bgeu t2, a1, .remember
+    mv   t2, a1                     # remembered from the heap start up
+.remember:
+    # t2 = start, t3 = end, t0 = permissions, t1 = segment record or 0.
+    sw   t2, PCB_REGION_START(a0)
+    sw   t3, PCB_REGION_END(a0)
+    sw   t0, PCB_REGION_PERM(a0)
+    sw   t1, PCB_REGION_SEG(a0)
+    mv   a0, t0
+    mv   a1, t1
     ret
 .outside:
     li   a0, 0
@@ -77,20 +104,18 @@ region_find:
 page_in:
     push lr
     mv   s3, a1                     # s3 = address
-    mv   s2, a2                     # s2 = access kind
     sw   a3, PCB_FAULT_HW(s0)
     mv   a0, s0
-    call region_find
+    call region_find                # (keeps a2; the region's segment stays in PCB_REGION_SEG)
     beqz a0, .outside
-    la   t0, acc_need
-    slli t1, s2, WORD_SHIFT
+    slli t1, a2, WORD_SHIFT         # a2 = access kind
+    lui  t0, %hi(acc_need)          # (in .data, below 0x8000 like the k_* words)
     add  t0, t0, t1
-    lw   t0, 0(t0)
+    lw   t0, %lo(acc_need)(t0)
     and  t0, t0, a0
     beqz t0, .denied
     sw   s3, PCB_FAULT_VA(s0)
     sw   a0, PCB_FAULT_PERM(s0)
-    sw   a1, PCB_FAULT_SEG(s0)
 
     # The leaf PTE. The walk alone finds it unless a table on the way is missing (the first
     # page a table covers); vm_pte_alloc then makes the tables.
@@ -103,9 +128,9 @@ page_in:
     call vm_pte_alloc
     beqz a0, .no_table
 .have_pte:
-    mv   s2, a0                     # s2 = the leaf PTE's address (the access kind is no longer needed)
-    lw   t0, 0(s2)
-    andi t0, t0, PTE_V
+    mv   s2, a0                     # s2 = the leaf PTE's address
+    lw   s1, 0(s2)                  # s1 = the PTE (frame_take keeps s1)
+    andi t0, s1, PTE_V
     bnez t0, .mapped                # already there: nothing to do
 
     call frame_take                 # a0 = frame, a1 = 1 if its write-out is queued, a2 = record
@@ -113,17 +138,17 @@ page_in:
     beq  a0, t0, .no_frame
     li   t0, FRAME_SWAP_FULL
     beq  a0, t0, .swap_full
-    mv   s1, a0                     # s1 = frame
     mv   t4, a1                     # t4 = 1 if the frame's old page is being written out
     # A page in swap keeps its slot: evicted clean, it needs no write.
-    lw   t2, 0(s2)                  # t2 = the not-present PTE
     li   t3, NIL                    # t3 = the page's swap slot, or NIL
-    andi t1, t2, PTE_SWAPPED
-    beqz t1, .record
-    srli t3, t2, PTE_PFN_SHIFT
+    andi t1, s1, PTE_SWAPPED        # (the not-present PTE)
+    beqz t1, .frame
+    srli t3, s1, PTE_PFN_SHIFT
+.frame:
+    mv   s1, a0                     # s1 = frame
 .record:
     # The frame is busy from now until its page-in completes (but for a zero-fill done at
-    # once, below).
+    # once, below). frame_take has made it the newest on the resident list.
     lw   t0, PCB_PID(s0)
     sw   t0, FT_PID(a2)
     srli t0, s3, PAGE_SHIFT
@@ -135,14 +160,17 @@ page_in:
     sw   t0, FT_AGE(s2)
     li   t0, 1
     sw   t0, FT_BUSY(s2)
-    mv   a0, s1
-    mv   a1, s2
-    call res_append                 # (clobbers a2, a3, t0 only: t3, t4 survive)
+    # The page-in request (our PCB's), queued below unless the page is zero-filled at once.
+    addi a0, s0, PCB_RQ_IN
+    sw   s1, RQ_FRAME(a0)
+    sw   s2, RQ_REC(a0)
+    sw   s0, RQ_PCB(a0)
+    sw   zero, RQ_TRIES(a0)
 
     # Where does the page come from?
     li   t0, NIL
     bne  t3, t0, .from_swap
-    lw   t1, PCB_FAULT_SEG(s0)
+    lw   t1, PCB_REGION_SEG(s0)     # its segment (region_find left it there), 0: heap or stack
     beqz t1, .zero
     srli t2, s3, PAGE_SHIFT
     slli t2, t2, PAGE_SHIFT         # t2 = the page's first address
@@ -153,27 +181,14 @@ page_in:
     # data with zeros to a page boundary (asm/README.md, "Paging from the file"), so nothing
     # needs zeroing after the read.
     lw   t3, SEG_START(t1)
-    sub  a2, t2, t3
-    srli a2, a2, PAGE_SHIFT
+    sub  t2, t2, t3
+    srli t2, t2, PAGE_SHIFT
     lw   t3, SEG_BLOCK(t1)
-    add  a2, a2, t3                 # a2 = block
-    li   a0, RQ_READ
-    mv   a1, s1
-    lw   a3, PCB_PID(s0)
-    call rq_new
+    add  t2, t2, t3
+    sw   t2, RQ_BLOCK(a0)
+    li   t0, RQ_READ
+    sw   t0, RQ_KIND(a0)
     li   t0, SRC_EXECUTABLE
-    sw   t0, RQ_SOURCE(a0)
-    j    .queue
-
-.from_swap:
-    lui  t1, %hi(k_swap_first)
-    lw   a2, %lo(k_swap_first)(t1)
-    add  a2, a2, t3                 # a2 = block
-    li   a0, RQ_READ
-    mv   a1, s1
-    lw   a3, PCB_PID(s0)
-    call rq_new
-    li   t0, SRC_SWAP
     sw   t0, RQ_SOURCE(a0)
     j    .queue
 
@@ -192,14 +207,21 @@ page_in:
 .zero_later:
     # Its old page is still being written out (the data leaves the frame when that write
     # completes), so the zero-fill waits its turn in the disk queue.
-    li   a0, RQ_ZERO
-    mv   a1, s1
-    li   a2, 0
-    lw   a3, PCB_PID(s0)
-    call rq_new
+    li   t0, RQ_ZERO
+    sw   t0, RQ_KIND(a0)
     li   t0, SRC_ZERO
     sw   t0, RQ_SOURCE(a0)
+    j    .queue
 
+.from_swap:
+    lui  t1, %hi(k_swap_first)
+    lw   t2, %lo(k_swap_first)(t1)
+    add  t2, t2, t3
+    sw   t2, RQ_BLOCK(a0)
+    li   t0, RQ_READ
+    sw   t0, RQ_KIND(a0)
+    li   t0, SRC_SWAP
+    sw   t0, RQ_SOURCE(a0)
 .queue:
     # The process waits from now on; set before submitting, since a request may complete
     # inside rq_submit (a zero-fill reaching the head of the queue).
@@ -207,7 +229,9 @@ page_in:
     sw   t0, PCB_STATE(s0)
     call rq_submit
     li   a0, PI_BLOCKED
-    j    .out
+.out:
+    pop  lr
+    ret
 
 .mapped:
     li   a0, PI_MAPPED
@@ -221,9 +245,11 @@ page_in:
     li   a0, PI_BLOCKED
     j    .out
 .outside:
+    mv   s2, a2                     # s2 = access kind
     li   a2, WHY_OUTSIDE
     j    .refuse
 .denied:
+    mv   s2, a2                     # s2 = access kind
     la   t0, acc_why
     slli t1, s2, WORD_SHIFT
     add  t0, t0, t1
@@ -267,9 +293,7 @@ page_in:
     call proc_fail
 .ended:
     li   a0, PI_ENDED
-.out:
-    pop  lr
-    ret
+    j    .out
 
 # page_map: the data of process a0's page is in frame s1: map it.
 #   Writes the leaf PTE (frame, V, U, and its region's R/W/X), counts the page as resident and
@@ -317,24 +341,19 @@ page_map:
 # pagein_done: page-in request a0 has its data (or is a zero-fill whose turn has come).
 #   Zeroes the page of a zero-fill, maps the page and makes its process ready. If the process ended
 #   meanwhile, the frame is simply freed. Either way a frame stops being busy, so processes
-#   waiting for one may try again.
-#   a0 = request. Clobbers a0-a3, t0-t4.
+#   waiting for one may try again. Then the request leaves the queue: pagein_done ends in
+#   rq_done (a tail call), as both its callers (disk_interrupt, disk_start) would.
+#   a0 = request (the head of the queue). Clobbers a0-a3, t0-t4.
 pagein_done:
-    push lr
-    push s1
+    addi sp, sp, -8                 # push lr, s1
+    sw   lr, 4(sp)
+    sw   s1, 0(sp)
     lw   s1, RQ_FRAME(a0)           # s1 = frame
-    lui  t0, %hi(k_frame_table)
-    lw   t0, %lo(k_frame_table)(t0)
-    slli a3, s1, FTE_SHIFT
-    add  a3, a3, t0                 # a3 = its record
+    lw   a3, RQ_REC(a0)             # a3 = its record
     sw   zero, FT_BUSY(a3)
     lw   a2, RQ_SOURCE(a0)          # a2 = source
     lw   t4, RQ_KIND(a0)            # t4 = kind
-    lw   a0, RQ_PID(a0)             # a0 = the process (pcb_of_pid, inline)
-    addi a0, a0, -1
-    slli a0, a0, PCB_SHIFT
-    la   t0, proc_table
-    add  a0, a0, t0
+    lw   a0, RQ_PCB(a0)             # a0 = the process
     lw   t0, PCB_STATE(a0)
     li   t1, P_ENDED
     beq  t0, t1, .orphan
@@ -347,19 +366,28 @@ pagein_done:
     mv   a0, t4
 .map:
     call page_map                   # (clobbers t0-t3 only)
+    # Ready (make_ready, inline): the state, the count, and the hint for schedule.
     li   t0, P_READY
     sw   t0, PCB_STATE(a0)
-    j    .wake
+    lui  t0, %hi(k_nready)
+    lw   t1, %lo(k_nready)(t0)
+    addi t1, t1, 1
+    sw   t1, %lo(k_nready)(t0)
+    sw   a0, %lo(k_readied)(t0)     # (the same %hi: layout.s)
+.wake:
+    lui  t0, %hi(k_noframe)         # (wake_noframe's own test, inline: nearly always 0)
+    lw   t0, %lo(k_noframe)(t0)
+    beqz t0, .done
+    call wake_noframe
+.done:
+    lw   lr, 4(sp)
+    lw   s1, 0(sp)
+    addi sp, sp, 8                  # pop them
+    j    rq_done                    # a tail call
 .orphan:
     mv   a0, s1
     call frame_release
-.wake:
-    lui  t0, %hi(k_woken)           # a process is ready, or a frame free: schedule again
-    li   t1, 1
-    sw   t1, %lo(k_woken)(t0)
-    pop  s1
-    pop  lr
-    j    wake_noframe               # a tail call
+    j    .wake
 
 # page_release: process a0 gives up its page at address a1 (sbrk shrinking the heap): the
 # frame goes back to the free list, the swap slot to the swap map, and the PTE becomes 0, so

@@ -2,7 +2,9 @@
 #
 # Every user frame has a record in the frame table (layout.s, FT_*). A frame is either free, on
 # the free list, or holds one page of one process, on the resident list. The resident list is
-# kept in the order frames were given to their pages, so its head is the FIFO victim.
+# kept in the order frames were given to their pages, so its head is the FIFO victim. It is a
+# ring: the newest frame's next is the oldest, so that the oldest frame, taken for a new page,
+# becomes the newest by one step of the head.
 #
 # A frame is busy (FT_BUSY) from the fault that takes it until its page-in completes: a
 # write-out of the page it held and the read (or zero-fill) of its new page are queued. A busy
@@ -13,11 +15,11 @@
 .align 4
 k_frame_table:  .space 4        # kernel address of the frame table (carved from the reserve)
 k_free_frames:  .space 4        # first free frame, or NIL
-k_res_head:     .space 4        # resident list: oldest frame, or NIL
-k_res_tail:     .space 4        # resident list: newest frame, or NIL
+k_res_head:     .space 4        # resident ring: oldest frame (its FT_PREV is the newest), or NIL
 k_clock_hand:   .space 4        # clock policy: the next frame to look at
 k_random:       .space 4        # random policy: xorshift32 state (never 0)
-k_victim:       .space 4        # the policy's victim_* function (policy_victim jumps there)
+k_victim:       .space 4        # the policy's victim_* function (frame_take jumps there)
+k_aging:        .space 4        # 1 under the aging policy (its clock: age_if_due), else 0
 k_swap_map:     .space 4        # kernel address of the swap map: one byte per slot, owner pid
 k_swap_hint:    .space 4        # every slot below this one is taken
 k_swap_count:   .space (NPROC + 1) * WORD_SIZE  # swap_hog: slots held, by pid (scratch)
@@ -54,8 +56,6 @@ frames_init:
     sw   t1, 0(t0)
     la   t0, k_res_head
     sw   t1, 0(t0)
-    la   t0, k_res_tail
-    sw   t1, 0(t0)
     la   t0, k_clock_hand
     sw   zero, 0(t0)
     la   t0, k_policy          # the policy's victim function, once and for all
@@ -65,6 +65,12 @@ frames_init:
     add  t0, t0, t1
     lw   t0, 0(t0)
     la   t1, k_victim
+    sw   t0, 0(t1)
+    la   t0, k_policy
+    lw   t0, 0(t0)
+    addi t0, t0, -REPLACE_AGING
+    seqz t0, t0
+    la   t1, k_aging
     sw   t0, 0(t1)
     la   t0, k_nframes
     lw   s0, 0(t0)
@@ -87,60 +93,75 @@ frames_init:
     pop  lr
     ret
 
-# res_append: put frame a0 at the tail of the resident list (it is the newest).
+# res_append: frame a0, not on the resident ring, becomes its newest: it goes in just before
+# the oldest (k_res_head), or alone if the ring is empty.
 #   a0 = frame, a1 = its record. Clobbers a2, a3, t0.
 res_append:
-    li   t0, NIL
-    sw   t0, FT_NEXT(a1)
-    lui  a2, %hi(k_res_tail)
-    lw   a3, %lo(k_res_tail)(a2)    # a3 = the old tail
-    sw   a0, %lo(k_res_tail)(a2)    # tail = frame
-    sw   a3, FT_PREV(a1)
-    beq  a3, t0, .first
-    lui  a2, %hi(k_frame_table)
-    lw   a2, %lo(k_frame_table)(a2)
-    slli a3, a3, FTE_SHIFT
-    add  a3, a3, a2
-    sw   a0, FT_NEXT(a3)            # old tail -> frame
+    lui  t0, %hi(k_res_head)
+    lw   a2, %lo(k_res_head)(t0)    # a2 = the oldest frame, or NIL
+    li   a3, NIL
+    bne  a2, a3, .join
+    sw   a0, %lo(k_res_head)(t0)    # alone: its own next and previous
+    sw   a0, FT_NEXT(a1)
+    sw   a0, FT_PREV(a1)
     ret
-.first:
-    lui  a2, %hi(k_res_head)
-    sw   a0, %lo(k_res_head)(a2)
+.join:
+    lw   a3, %lo(k_frame_table)(t0) # a3 = the frame table (the same %hi: layout.s)
+    sw   a2, FT_NEXT(a1)            # frame.next = the oldest
+    slli t0, a2, FTE_SHIFT
+    add  t0, t0, a3                 # t0 = the oldest's record
+    lw   a2, FT_PREV(t0)            # a2 = the newest so far
+    sw   a0, FT_PREV(t0)            # oldest.prev = frame
+    sw   a2, FT_PREV(a1)            # frame.prev = the newest so far
+    slli t0, a2, FTE_SHIFT
+    add  t0, t0, a3
+    sw   a0, FT_NEXT(t0)            # (the newest so far).next = frame
     ret
 
-# res_remove: take a frame off the resident list.
-#   a0 = the frame's record. Clobbers a0-a2, t0.
+# res_remove: take frame a0 off the resident ring.
+#   a0 = frame, a1 = its record. Clobbers a2, a3, t0, t1.
 res_remove:
-    lui  t0, %hi(k_frame_table)
-    lw   t0, %lo(k_frame_table)(t0) # t0 = the frame table (records: t0 + frame << FTE_SHIFT)
-    lw   a1, FT_PREV(a0)
-    lw   a2, FT_NEXT(a0)
-    li   a0, NIL
-    # prev.next = next (or head = next)
-    bne  a1, a0, .has_prev
-    lui  a0, %hi(k_res_head)
-    sw   a2, %lo(k_res_head)(a0)
-    j    .fix_next
-.has_prev:
-    slli a0, a1, FTE_SHIFT
-    add  a0, a0, t0
-    sw   a2, FT_NEXT(a0)
-.fix_next:
-    # next.prev = prev (or tail = prev)
-    li   a0, NIL
-    bne  a2, a0, .has_next
-    lui  a0, %hi(k_res_tail)
-    sw   a1, %lo(k_res_tail)(a0)
+    lw   a2, FT_PREV(a1)            # a2 = the previous frame
+    lw   a3, FT_NEXT(a1)            # a3 = the next frame
+    lui  t0, %hi(k_res_head)
+    bne  a3, a0, .unlink
+    li   a2, NIL                    # it was alone: the ring is empty now
+    sw   a2, %lo(k_res_head)(t0)
     ret
-.has_next:
-    slli a0, a2, FTE_SHIFT
-    add  a0, a0, t0
-    sw   a1, FT_PREV(a0)
+.unlink:
+    lw   t1, %lo(k_res_head)(t0)
+    bne  t1, a0, .relink
+    sw   a3, %lo(k_res_head)(t0)    # the oldest goes: the next one is the oldest now
+.relink:
+    lw   t1, %lo(k_frame_table)(t0) # t1 = the frame table (the same %hi: layout.s)
+    slli t0, a2, FTE_SHIFT
+    add  t0, t0, t1
+    sw   a3, FT_NEXT(t0)            # previous.next = next
+    slli t0, a3, FTE_SHIFT
+    add  t0, t0, t1
+    sw   a2, FT_PREV(t0)            # next.prev = previous
     ret
+
+# res_renew: frame a0, on the resident ring, becomes its newest (it was given to a new page).
+#   For the oldest frame, the FIFO victim, this is one step of the head: the ring stays as it
+#   is, and the frame is now the one before the head.
+#   a0 = frame, a1 = its record. Clobbers a2, a3, t0, t1.
+res_renew:
+    lui  t0, %hi(k_res_head)
+    lw   t1, %lo(k_res_head)(t0)
+    bne  t1, a0, .move
+    lw   t1, FT_NEXT(a1)
+    sw   t1, %lo(k_res_head)(t0)
+    ret
+.move:
+    push lr
+    call res_remove                 # (a0 and a1 survive it)
+    pop  lr
+    j    res_append                 # a tail call
 
 # frame_release: frame a0 no longer holds a page: off the resident list, onto the free list.
 #   The caller has already dealt with the PTE and the swap slot.
-#   a0 = frame. Clobbers a0-a3, t0.
+#   a0 = frame. Clobbers a0-a3, t0, t1.
 frame_release:
     push lr
     push s0
@@ -148,6 +169,8 @@ frame_release:
     mv   s0, a0
     call frame_entry
     mv   s1, a0                     # s1 = its record
+    mv   a0, s0
+    mv   a1, s1
     call res_remove
     sw   zero, FT_PID(s1)
     sw   zero, FT_BUSY(s1)
@@ -163,11 +186,11 @@ frame_release:
     pop  lr
     ret
 
-# frame_take: a frame for a new page: a free one if there is one, else a victim chosen by the
-# replacement policy, evicted (a dirty victim's write-out is queued first).
-#   No argument. Returns a0 = the frame, off every list (the caller fills its record and
-#   appends it to the resident list); a1 = 1 if a write-out of it was queued, else 0;
-#   a2 = its record.
+# frame_take: a frame for a new page of process s0: a free one if there is one, else a victim
+# chosen by the replacement policy, evicted (a dirty victim's write-out is queued first).
+#   s0 = the PCB of the process that faults (page_in's): a write-out uses its PCB_RQ_OUT.
+#   Returns a0 = the frame, now the newest on the resident list (the caller fills the rest of
+#   its record); a1 = 1 if a write-out of it was queued, else 0; a2 = its record.
 #   a0 = NIL if every frame is busy; a0 = FRAME_SWAP_FULL if the victim needed a swap slot and
 #   none is left (nothing was changed then).
 #   Clobbers a3, t0-t4.
@@ -176,37 +199,39 @@ frame_take:
     lw   a0, %lo(k_free_frames)(t0)
     li   t1, NIL
     beq  a0, t1, .evict
-    lui  a2, %hi(k_frame_table)
-    lw   a2, %lo(k_frame_table)(a2)
+    lw   a2, %lo(k_frame_table)(t0) # (the same %hi: layout.s)
     slli t2, a0, FTE_SHIFT
-    add  a2, a2, t2                 # a2 = its record
-    lw   t1, FT_NEXT(a2)
-    sw   t1, %lo(k_free_frames)(t0) # off the free list
+    add  a1, a2, t2                 # a1 = its record
+    lw   t1, FT_NEXT(a1)
+    sw   t1, %lo(k_free_frames)(t0) # off the free list...
+    push lr
+    call res_append                 # ...onto the resident ring (clobbers a2, a3, t0 only)
+    pop  lr
+    mv   a2, a1
     li   a1, 0
     ret
 .evict:
-    push lr
-    call policy_victim              # a0 = frame (or NIL), a1 = its record
-    pop  lr
-    li   t1, NIL
-    bne  a0, t1, evict              # a tail call: evict answers as frame_take does
-    ret                             # every frame busy
+    # The policy's victim_* function, chosen at boot, picks the frame and goes on to evict,
+    # which answers for frame_take (or answers NIL itself).
+    lw   t0, %lo(k_victim)(t0)      # (the same %hi: layout.s)
+    jr   t0
 
-# evict: take frame a0's page away from its owner.
+# evict: take frame a0's page away from its owner, for a new page of process s0.
 #   The PTE becomes "not present": the page's swap slot if it has one (a dirty page without one
-#   gets one now), else 0 (it will be read again from where it came).
-#   a0 = frame (not busy, on the resident list), a1 = its record.
-#   Returns a0 = the frame, a1 = 1 if a write-out was queued, 0 if the page was clean, a2 = its
-#   record; the frame is off the resident list. Or a0 = FRAME_SWAP_FULL if the page needed a
-#   slot and none was free (then nothing has changed).
+#   gets one now), else 0 (it will be read again from where it came). A dirty page's write to
+#   its slot is queued with process s0's write-out record (PCB_RQ_OUT). The frame becomes the
+#   newest on the resident list.
+#   a0 = frame (not busy, on the resident list), a1 = its record, s0 = the faulting PCB.
+#   Returns as frame_take does: a0 = the frame, a1 = 1 if a write-out was queued, 0 if the page
+#   was clean, a2 = its record; or a0 = FRAME_SWAP_FULL if the page needed a slot and none was
+#   free (then nothing has changed).
 #   Clobbers a3, t0-t4.
 evict:
-    addi sp, sp, -12                # push lr, s0, s1
-    sw   lr, 8(sp)
-    sw   s0, 4(sp)
+    addi sp, sp, -8                 # push lr, s1
+    sw   lr, 4(sp)
     sw   s1, 0(sp)
-    mv   s0, a0                     # s0 = frame
-    mv   s1, a1                     # s1 = its record
+    mv   s1, a1                     # s1 = the record
+    mv   a1, a0                     # a1 = the frame
     lw   t0, FT_PTE(s1)
     lw   a2, 0(t0)
     andi a2, a2, PTE_D              # a2 = PTE_D if the page is dirty, else 0
@@ -235,10 +260,9 @@ evict:
     lw   t0, FT_VPN(s1)
     slli t0, t0, PAGE_SHIFT
     tlbinv t0
-    lw   a0, FT_PID(s1)             # a0 = the owner's PCB (pcb_of_pid, inline)
-    addi a0, a0, -1
-    slli a0, a0, PCB_SHIFT
-    la   t0, proc_table
+    lw   a0, FT_PID(s1)             # a0 = the owner's PCB (pcb_of_pid, inline: pid 1 is the
+    slli a0, a0, PCB_SHIFT          # first in the table)
+    la   t0, proc_table - PCB_SIZE
     add  a0, a0, t0
     lw   t0, PCB_RESIDENT(a0)
     addi t0, t0, -1
@@ -247,14 +271,19 @@ evict:
     beqz a2, .report                # clean: nothing to write
     # Dirty: queue its write to the slot. The frame is overwritten only by requests queued
     # after this one, and the disk serves them in order.
+    addi t2, s0, PCB_RQ_OUT         # t2 = the record
+    li   t0, RQ_WRITE
+    sw   t0, RQ_KIND(t2)
     lui  t0, %hi(k_swap_first)
-    lw   a2, %lo(k_swap_first)(t0)
-    add  a2, a2, a3                 # a2 = block
-    li   a0, RQ_WRITE
-    mv   a1, s0
-    lw   a3, FT_PID(s1)
-    call rq_new
+    lw   t0, %lo(k_swap_first)(t0)
+    add  t0, t0, a3
+    sw   t0, RQ_BLOCK(t2)
+    sw   a1, RQ_FRAME(t2)
+    sw   a0, RQ_PCB(t2)
+    sw   zero, RQ_TRIES(t2)
+    mv   a0, t2
     call rq_submit
+    lw   a1, PCB_RQ_OUT + RQ_FRAME(s0) # the frame again
     li   t1, 1
 .report:
     # PAGE_OUT: pid, vpn, frame, 1 if written out (as `monitor` does, inline).
@@ -263,65 +292,59 @@ evict:
     sw   t0, %lo(MONITOR_BASE) + MON_ARG0(t2)
     lw   t0, FT_VPN(s1)
     sw   t0, %lo(MONITOR_BASE) + MON_ARG1(t2)
-    sw   s0, %lo(MONITOR_BASE) + MON_ARG2(t2)
+    sw   a1, %lo(MONITOR_BASE) + MON_ARG2(t2)
     sw   t1, %lo(MONITOR_BASE) + MON_ARG3(t2)
     li   t0, EV_PAGE_OUT
     sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t2) # the event last: writing it delivers the arguments
-    mv   a3, t1
-    mv   a0, s1
-    call res_remove                 # (clobbers a0-a2, t0 only: a3 survives)
-    mv   a0, s0
-    mv   a1, a3
+    mv   t4, t1                     # t4 = 1 if written out
+    mv   a0, a1
+    mv   a1, s1
+    call res_renew                  # (clobbers a2, a3, t0, t1 only)
+    mv   a1, t4
     mv   a2, s1
-    j    .out
+.out:
+    lw   lr, 4(sp)
+    lw   s1, 0(sp)
+    addi sp, sp, 8                  # pop them
+    ret
 .swap_full:
     li   a0, FRAME_SWAP_FULL
-.out:
-    lw   lr, 8(sp)
-    lw   s0, 4(sp)
-    lw   s1, 0(sp)
-    addi sp, sp, 12                 # pop them
-    ret
+    j    .out
 
-# policy_victim: the frame the replacement policy gives up next. Free frames are not
-# candidates (frame_take uses them first), nor busy ones. Goes to the policy's victim_*
-# function, chosen once at boot (k_victim, frames_init).
-#   Returns a0 = frame and a1 = its record, or a0 = NIL if every frame is busy.
-#   Clobbers a2, a3, t0-t4.
-policy_victim:
-    lui  t0, %hi(k_victim)
-    lw   t0, %lo(k_victim)(t0)
-    jr   t0                         # a tail call: the victim_* function returns to our caller
+# The victim_* functions: the frame the replacement policy gives up next. Free frames are not
+# candidates (frame_take uses them first), nor busy ones. frame_take jumps to the one of the
+# policy (k_victim, chosen at boot by frames_init), with the faulting PCB in s0.
+#   Each goes on to evict with a0 = the frame and a1 = its record, or returns a0 = NIL if every
+#   frame is busy. Clobbers a2, a3, t0-t4 before that.
 
 # victim_fifo: the oldest frame that is not busy: the first on the resident list.
 victim_fifo:
     lui  t0, %hi(k_res_head)
-    lw   a0, %lo(k_res_head)(t0)    # a0 = frame
-    lui  t1, %hi(k_frame_table)
-    lw   t1, %lo(k_frame_table)(t1) # t1 = the frame table
+    lw   a0, %lo(k_res_head)(t0)    # a0 = frame, the oldest first
+    lw   t1, %lo(k_frame_table)(t0) # t1 = the frame table (the same %hi: layout.s)
     li   t2, NIL
+    beq  a0, t2, .none
+    mv   t3, a0                     # t3 = where the ring starts
 .loop:
-    beq  a0, t2, .done              # (NIL: none)
     slli a1, a0, FTE_SHIFT
     add  a1, a1, t1                 # a1 = its record
     lw   t0, FT_BUSY(a1)
-    beqz t0, .done
+    beqz t0, evict                  # the victim
     lw   a0, FT_NEXT(a1)
-    j    .loop
-.done:
+    bne  a0, t3, .loop
+.none:
+    li   a0, NIL
     ret
 
 # victim_clock: second chance. The hand sweeps the frames; a page whose A bit is set loses it
 # and is passed over, the first page found with A clear is the victim and the hand moves past
 # it. Two sweeps always find one unless every frame is busy.
 victim_clock:
-    lui  t0, %hi(k_nframes)
+    lui  t0, %hi(k_nframes)         # (one %hi for the three: layout.s)
     lw   a3, %lo(k_nframes)(t0)     # a3 = number of frames
     slli t4, a3, 1                  # t4 = steps left: two sweeps
-    lui  t0, %hi(k_frame_table)
     lw   a2, %lo(k_frame_table)(t0) # a2 = the frame table
-    la   t0, k_clock_hand
-    lw   a0, 0(t0)                  # a0 = frame under the hand
+    lw   a0, %lo(k_clock_hand)(t0)  # a0 = frame under the hand
 .loop:
     beqz t4, .none
     addi t4, t4, -1
@@ -350,13 +373,13 @@ victim_clock:
     tlbinv t0
     j    .loop
 .found:
-    la   t0, k_clock_hand
-    sw   a0, 0(t0)                  # the hand, past the victim
-    mv   a0, t3
-    ret
+    lui  t0, %hi(k_clock_hand)
+    sw   a0, %lo(k_clock_hand)(t0)  # the hand, past the victim
+    mv   a0, t3                     # (a1 = its record)
+    j    evict
 .none:
-    la   t0, k_clock_hand
-    sw   a0, 0(t0)
+    lui  t0, %hi(k_clock_hand)
+    sw   a0, %lo(k_clock_hand)(t0)
     li   a0, NIL
     ret
 
@@ -370,11 +393,11 @@ victim_aging:
     li   a3, AGE_TOP << 1           # a3 = its age (above every real age)
     lui  t0, %hi(k_frame_table)
     lw   t4, %lo(k_frame_table)(t0) # t4 = the frame table
-    la   t0, k_res_head
-    lw   a2, 0(t0)                  # a2 = frame, oldest first
+    lw   a2, %lo(k_res_head)(t0)    # a2 = frame, oldest first (the same %hi: layout.s)
     li   t3, NIL
-.loop:
     beq  a2, t3, .done
+    mv   t3, a2                     # t3 = where the ring starts
+.loop:
     slli t2, a2, FTE_SHIFT
     add  t2, t2, t4                 # t2 = its record
     lw   t0, FT_BUSY(t2)
@@ -386,9 +409,11 @@ victim_aging:
     mv   a1, t2
 .next:
     lw   a2, FT_NEXT(t2)
-    j    .loop
+    bne  a2, t3, .loop
 .done:
-    ret
+    li   t0, NIL
+    bne  a0, t0, evict              # (a1 = its record)
+    ret                             # every frame busy
 
 # victim_random: a frame drawn uniformly among those not busy, with a xorshift32 generator
 # seeded from the boot block (so a run is repeatable).
@@ -396,33 +421,32 @@ victim_random:
     lui  t0, %hi(k_nframes)
     lw   a3, %lo(k_nframes)(t0)
     slli a3, a3, FTE_SHIFT
-    la   t0, k_frame_table
-    lw   a2, 0(t0)                  # a2 = the frame table
+    lw   a2, %lo(k_frame_table)(t0) # a2 = the frame table (the same %hi: layout.s)
     add  a3, a3, a2                 # a3 = its end
     # Count the candidates.
     mv   a1, a2                     # a1 = record
     li   t4, 0                      # t4 = candidates
-.count:
-    beq  a1, a3, .draw
+.count:                             # (there is at least one frame)
     lw   t0, FT_PID(a1)
     lw   t1, FT_BUSY(a1)
     addi a1, a1, FTE_SIZE
-    beqz t0, .count                 # free
-    bnez t1, .count                 # busy
+    beqz t0, .counted               # free
+    bnez t1, .counted               # busy
     addi t4, t4, 1
-    j    .count
+.counted:
+    bne  a1, a3, .count
 .draw:
     li   a0, NIL
     beqz t4, .out
-    la   t0, k_random               # one step of xorshift32 (layout.s)
-    lw   t1, 0(t0)
+    lui  t0, %hi(k_random)          # one step of xorshift32 (layout.s)
+    lw   t1, %lo(k_random)(t0)
     slli t2, t1, XORSHIFT_A
     xor  t1, t1, t2
     srli t2, t1, XORSHIFT_B
     xor  t1, t1, t2
     slli t2, t1, XORSHIFT_C
     xor  t1, t1, t2
-    sw   t1, 0(t0)
+    sw   t1, %lo(k_random)(t0)
     remu t4, t1, t4                 # t4 = which candidate (0-based)
     mv   a1, a2
 .find:
@@ -437,9 +461,10 @@ victim_random:
     j    .find
 .found:
     sub  a0, a1, a2
-    srli a0, a0, FTE_SHIFT          # a0 = frame
+    srli a0, a0, FTE_SHIFT          # a0 = frame (a1 = its record)
+    j    evict
 .out:
-    ret
+    ret                             # every frame busy
 
 # age_tick: one tick of the aging policy: every page's age shifts right and its A bit enters
 # at the top; A is cleared (and the TLB entry dropped, as in victim_clock, so that the next
@@ -449,11 +474,9 @@ age_tick:
     lui  t0, %hi(k_nframes)
     lw   a3, %lo(k_nframes)(t0)
     slli a3, a3, FTE_SHIFT
-    la   t0, k_frame_table
-    lw   a0, 0(t0)                  # a0 = record
-    add  a3, a3, a0                 # a3 = end of the frame table
+    lw   a0, %lo(k_frame_table)(t0) # a0 = record (the same %hi: layout.s)
+    add  a3, a3, a0                 # a3 = end of the frame table (there is at least one frame)
 .loop:
-    beq  a0, a3, .done
     lw   t0, FT_PID(a0)
     beqz t0, .next
     lw   t0, FT_BUSY(a0)
@@ -474,8 +497,7 @@ age_tick:
     sw   t1, FT_AGE(a0)
 .next:
     addi a0, a0, FTE_SIZE
-    j    .loop
-.done:
+    bne  a0, a3, .loop
     ret
 
 # swap_alloc: a free swap slot for process a0: the lowest free one.

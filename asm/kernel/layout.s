@@ -12,9 +12,13 @@
 # scheduler read them so (dozens per fault); code that runs once, at boot or at exit, keeps
 # the plainer `la`. A load's offset is signed, so this needs %lo(k_x) below 0x8000: the
 # assembler refuses the line otherwise, and `la` is the way then. The big arrays (the process
-# table, the request pool, the kernel stack) stay in .bss, after the variables. Device
+# table, the directory buffer, the kernel stack) stay in .bss, after the variables. Device
 # registers are reached the same way: `lui t1, %hi(MONITOR_BASE)` then
 # `sw a0, %lo(MONITOR_BASE) + MON_ARG0(t1)`.
+# Since every %lo(k_x) is below 0x8000, every k_* word has the same %hi (that of KSEG_BASE):
+# a path that reads several loads it once, `lui t0, %hi(k_x)`, then reads k_y, k_z, ... with
+# `lw t1, %lo(k_y)(t0)`. (Were a word ever moved past 0x80008000, the assembler would refuse
+# its %lo as an offset, so the sharing cannot go wrong silently.)
 
 # A null link in the lists of frame indices and reserve frame numbers. (Lists of requests use
 # their addresses, and 0 ends them: no kernel address is 0.)
@@ -32,13 +36,37 @@
 
 .equ NPROC, (PAGE_SIZE - DIR_ENTRY_BASE) / DIR_ENTRY_SIZE
 
-# Process states.
+# Process states. The scheduler counts the READY ones (k_nready) and those not ENDED
+# (k_nlive): every change of state to or from READY, or to ENDED, keeps the counts.
 .equ P_UNUSED,  0          # no process in this slot
 .equ P_READY,   1          # runnable, waiting for the CPU
 .equ P_RUNNING, 2          # the current process (k_current)
 .equ P_WAITING, 3          # waiting for a page being brought in from the disk
 .equ P_NOFRAME, 4          # waiting for any frame to finish its I/O (every frame was busy)
 .equ P_ENDED,   5          # exited or killed; its resources are released
+
+# ---------------------------------------------------------------------------------------------
+# Disk requests, queued FIFO and started one at a time. A page fault queues at most a write-out
+# (of the dirty page it evicts) and a page-in, and the process waits for the page-in, which the
+# disk serves after the write-out: so each process owns two request records, in its PCB
+# (PCB_RQ_IN, PCB_RQ_OUT), and both are off the queue whenever it runs and can fault again. A
+# process that ends leaves its queued requests to complete; its PCB is never reused.
+# The kinds of request. READ and WRITE are the disk's own command codes, so the driver writes
+# the kind to DISK_CMD as it is; ZERO never reaches the disk.
+.equ RQ_READ,  DISK_CMD_READ   # read BLOCK into FRAME, then map the page (a page-in)
+.equ RQ_WRITE, DISK_CMD_WRITE  # write FRAME to BLOCK (a page-out to swap)
+.equ RQ_ZERO,  -1              # zero FRAME, then map the page (a page-in that waits its turn)
+
+.equ RQ_KIND,   0          # RQ_READ, RQ_WRITE or RQ_ZERO
+.equ RQ_BLOCK,  4          # disk block
+.equ RQ_FRAME,  8          # user frame index
+.equ RQ_PCB,    12         # page-in: the process waiting; write-out: the owner of the page
+.equ RQ_TRIES,  16         # retries so far after disk errors
+.equ RQ_NEXT,   20         # next request in the queue (0 = none)
+.equ RQ_SOURCE, 24         # page-in: SRC_* to report
+.equ RQ_REC,    28         # page-in: the frame's record (FT_*)
+.equ RQ_SIZE,   32
+.equ DISK_RETRIES, 3       # a failed transfer is tried again up to this many times
 
 # A segment of a process, as the fault handler needs it (copied from the directory at boot).
 .equ SEG_START,    0       # first address (page-aligned)
@@ -81,24 +109,41 @@
 .equ PCB_WRITTEN,    PCB_RESIDENT + 4    # write: bytes printed by earlier attempts of this call
 .equ PCB_FAULT_VA,   PCB_WRITTEN + 4     # the page being brought in: the address wanted,
 .equ PCB_FAULT_PERM, PCB_FAULT_VA + 4    #   the PTE permission bits of its region,
-.equ PCB_FAULT_SEG,  PCB_FAULT_PERM + 4  #   its segment record (0: heap or stack),
-.equ PCB_FAULT_HW,   PCB_FAULT_SEG + 4   #   1 if it serves a hardware page fault (not a syscall)
-.equ PCB_END,        PCB_FAULT_HW + 4
-.equ PCB_SHIFT,      8                   # a PCB is 256 bytes, so pcb = table + (index << 8)
+.equ PCB_FAULT_HW,   PCB_FAULT_PERM + 4  #   1 if it serves a hardware page fault (not a syscall)
+# The region region_find found last (fault.s): [REGION_START, REGION_END) with its permission
+# bits and segment record. A fault in the same region (nearly every fault) skips the search.
+# REGION_END = 0 means none (an empty range); sbrk empties it, since the heap's end moves.
+.equ PCB_REGION_START, PCB_FAULT_HW + 4
+.equ PCB_REGION_END,   PCB_REGION_START + 4
+.equ PCB_REGION_PERM,  PCB_REGION_END + 4
+.equ PCB_REGION_SEG,   PCB_REGION_PERM + 4
+# The leaf table vm_lookup reached last (vm.s): the address bits above the leaf index
+# (LEAF_TAG, NIL when none: no address matches it) and the kernel address of that table.
+# Tables stay in place until the process ends, so the pair stays true.
+.equ PCB_LEAF_TAG,   PCB_REGION_SEG + 4
+.equ PCB_LEAF_TABLE, PCB_LEAF_TAG + 4
+# The process's two disk requests (RQ_*, above): the page-in it waits for, and the write-out of
+# the dirty page its fault evicted (that page may be another process's).
+.equ PCB_RQ_IN,      PCB_LEAF_TABLE + 4
+.equ PCB_RQ_OUT,     PCB_RQ_IN + RQ_SIZE
+.equ PCB_END,        PCB_RQ_OUT + RQ_SIZE
+.equ PCB_SHIFT,      9                   # a PCB is 512 bytes, so pcb = table + (index << 9)
 .equ PCB_SIZE,       1 << PCB_SHIFT
 
 # ---------------------------------------------------------------------------------------------
 # The user frame table: one record per frame of the user pool (frame f is physical page
 # BOOT_USER_FIRST_PFN + f). A frame is free (on the free list) or holds one page of one process
-# (on the resident list, in the order the frames were given to their pages: FIFO order).
+# (on the resident list, in the order the frames were given to their pages: FIFO order). The
+# resident list is a ring (the newest frame's next is the oldest), so that the FIFO case, the
+# oldest frame taken for a new page and so becoming the newest, is one step of its head.
 .equ FT_PID,   0           # owner's pid; 0 = free
 .equ FT_VPN,   4           # the virtual page it holds
 .equ FT_PTE,   8           # kernel address of the leaf PTE that maps (or will map) it
 .equ FT_SLOT,  12          # swap slot holding a copy of the page, or NIL
 .equ FT_BUSY,  16          # 1 while a transfer for this frame is queued or running
 .equ FT_AGE,   20          # aging policy: 8-bit age, the A bit of each tick shifted in on top
-.equ FT_NEXT,  24          # next frame on the free list or the resident list
-.equ FT_PREV,  28          # previous frame on the resident list
+.equ FT_NEXT,  24          # next frame on the free list (NIL ends it) or the resident ring
+.equ FT_PREV,  28          # previous frame on the resident ring
 .equ FTE_SHIFT, 5
 .equ FTE_SIZE,  1 << FTE_SHIFT
 
@@ -119,27 +164,6 @@
 .equ SWAP_MAX_SLOTS, 1 << (32 - PTE_PFN_SHIFT)
 
 # The swap map: one byte per swap slot, the pid that owns it (0 = free).
-
-# ---------------------------------------------------------------------------------------------
-# Disk requests, queued FIFO and started one at a time. A page fault queues at most a write-out
-# (of the dirty page it evicts) and a page-in, and the process waits for the page-in, so
-# 2 requests per process always suffice.
-# The kinds of request. READ and WRITE are the disk's own command codes, so the driver writes
-# the kind to DISK_CMD as it is; ZERO never reaches the disk.
-.equ RQ_READ,  DISK_CMD_READ   # read BLOCK into FRAME, then map the page (a page-in)
-.equ RQ_WRITE, DISK_CMD_WRITE  # write FRAME to BLOCK (a page-out to swap)
-.equ RQ_ZERO,  -1              # zero FRAME, then map the page (a page-in that waits its turn)
-
-.equ RQ_KIND,   0          # RQ_READ, RQ_WRITE or RQ_ZERO
-.equ RQ_BLOCK,  4          # disk block
-.equ RQ_FRAME,  8          # user frame index
-.equ RQ_PID,    12         # page-in: the process waiting; write-out: the owner of the page
-.equ RQ_TRIES,  16         # retries so far after disk errors
-.equ RQ_NEXT,   20         # next request in the queue or on the free list (0 = none)
-.equ RQ_SOURCE, 24         # page-in: SRC_* to report
-.equ RQ_SIZE,   32
-.equ NREQ,      2 * NPROC + 2
-.equ DISK_RETRIES, 3       # a failed transfer is tried again up to this many times
 
 # ---------------------------------------------------------------------------------------------
 # Memory access kinds, in the order of the page-fault causes (kind = cause - FETCH_PAGE_FAULT).

@@ -12,8 +12,11 @@ k_rr:       .space 4            # table index of the process that last got a new
 k_shown:    .space 4            # pid last reported with EV_SWITCH (0 = idle)
 k_failed:   .space 4            # HALT_SOME_FAILED once a process ends other than by exit(0)
 k_aged_at:  .space 4            # aging policy: CYCLE when the pages were last aged
-k_woken:    .space 4            # the idle loop: 1 once a process became ready or ended
 k_noframe:  .space 4            # 1 once a process went P_NOFRAME (wake_noframe clears it)
+k_nready:   .space 4            # processes in P_READY
+k_nlive:    .space 4            # processes not P_ENDED
+k_readied:  .space 4            # PCB of the process made ready last (schedule's first guess)
+k_mmu_pcb:  .space 4            # PCB whose root and ASID are in PTBR and ASID, or 0
 
 .text
 
@@ -27,6 +30,13 @@ proc_create_all:
     addi t1, s0, -1
     la   t0, k_rr
     sw   t1, 0(t0)                  # so that the first scan starts at index 0 (pid 1)
+    la   t0, k_nready               # every process is ready, and none has ended
+    sw   s0, 0(t0)
+    la   t0, k_nlive
+    sw   s0, 0(t0)
+    la   t0, k_readied              # a process, for schedule's first guess (it checks the state)
+    la   t1, proc_table
+    sw   t1, 0(t0)
     li   s0, 0
 .loop:
     la   t0, k_nprocs
@@ -75,6 +85,7 @@ proc_create:
     sw   t0, PCB_SP(s0)
     li   t0, NIL
     sw   t0, PCB_TABLES(s0)
+    sw   t0, PCB_LEAF_TAG(s0)       # no leaf table reached yet (PCB_REGION_END = 0: no region)
 
     # Segments.
     lw   t0, DIR_E_NSEGS(s1)
@@ -165,55 +176,63 @@ proc_create:
 #   after the last one chosen, round robin, gets a new time slice (TIMECMP = now + quantum).
 #   If none is ready but some wait, the kernel idles until an interrupt is pending. If none is
 #   left, the machine halts: a0 = HALT_ALL_OK if every process exited 0, else HALT_SOME_FAILED.
+#   The counts k_nready and k_nlive answer "none ready" and "none left" without a scan, and
+#   with one process ready it is nearly always the one made ready last (k_readied).
 schedule:
-    lui  t0, %hi(k_policy)          # the aging policy's clock (only that policy has one)
-    lw   t0, %lo(k_policy)(t0)
-    li   t1, REPLACE_AGING
-    bne  t0, t1, .aged
+    lui  t0, %hi(k_aging)           # the aging policy's clock (only that policy has one)
+    lw   t0, %lo(k_aging)(t0)
+    beqz t0, .aged
     call age_if_due
 .aged:
-    lui  t0, %hi(k_current)
+    lui  t0, %hi(k_current)         # (t0 = the %hi of every k_* word below: layout.s)
     lw   s0, %lo(k_current)(t0)
     beqz s0, .pick
     lw   t1, PCB_STATE(s0)
     li   t2, P_RUNNING
     beq  t1, t2, .resume
 .pick:
-    lui  t0, %hi(k_nprocs)
-    lw   s1, %lo(k_nprocs)(t0)      # s1 = number of processes
-    lui  t0, %hi(k_rr)
-    lw   s2, %lo(k_rr)(t0)          # s2 = index looked at
-    mv   s3, s1                     # s3 = how many are left to look at
-    la   t3, proc_table             # t3 = the table
-    li   t2, P_READY
-.scan:
-    beqz s3, .none_ready
-    addi s3, s3, -1
-    addi s2, s2, 1
-    bne  s2, s1, .look
-    li   s2, 0
-.look:
-    slli s0, s2, PCB_SHIFT
-    add  s0, s0, t3
+    lw   t1, %lo(k_nready)(t0)
+    beqz t1, .none_ready
+.ready:
+    # t1 = k_nready > 0; the process picked stops being ready.
+    addi t1, t1, -1
+    sw   t1, %lo(k_nready)(t0)
+    bnez t1, .scan_all
+    # The only ready process: the one made ready last, if that one still is (round robin
+    # would find no other); else, the scan.
+    lw   s0, %lo(k_readied)(t0)
     lw   t1, PCB_STATE(s0)
-    bne  t1, t2, .scan
-    lui  t0, %hi(k_rr)
-    sw   s2, %lo(k_rr)(t0)
-    lui  t0, %hi(k_current)
+    li   t2, P_READY
+    bne  t1, t2, .scan_all
+    lw   t1, PCB_PID(s0)
+    addi t1, t1, -1                 # t1 = its index
+.take:
+    # s0 = the process, t1 = its index, t0 = the %hi of the k_* words.
+    sw   t1, %lo(k_rr)(t0)
     sw   s0, %lo(k_current)(t0)
-    li   t0, P_RUNNING
-    sw   t0, PCB_STATE(s0)
-    csrr t0, cycle                  # a new time slice
-    lui  t1, %hi(k_quantum)
-    lw   t1, %lo(k_quantum)(t1)
-    add  t0, t0, t1
-    csrw timecmp, t0
+    li   t1, P_RUNNING
+    sw   t1, PCB_STATE(s0)
+    csrr t1, cycle                  # a new time slice
+    lw   t2, %lo(k_quantum)(t0)
+    add  t1, t1, t2
+    csrw timecmp, t1
+    csrw scratch0, s0               # trap_entry saves the registers here
+    # PTBR and ASID are written only for another process than the last one given the MMU:
+    # rewriting the same values would change nothing, but costs the emulator its translation
+    # caches.
+    lw   t1, %lo(k_mmu_pcb)(t0)
+    beq  t1, s0, .resume
+    sw   s0, %lo(k_mmu_pcb)(t0)
+    lw   t1, PCB_ROOT(s0)
+    csrw ptbr, t1
+    lw   t1, PCB_PID(s0)
+    csrw asid, t1                   # ASID = pid: no TLB flush on a switch
 
 .resume:
     # EV_SWITCH if this process is not the one last reported (as `monitor` does, inline; only
     # ARG0 is written: each device access costs the emulator a trip through its slow path).
+    # (t0 = the %hi of the k_* words, on both ways here.)
     lw   a0, PCB_PID(s0)
-    lui  t0, %hi(k_shown)
     lw   t1, %lo(k_shown)(t0)
     beq  a0, t1, .shown
     sw   a0, %lo(k_shown)(t0)
@@ -222,28 +241,10 @@ schedule:
     li   t0, EV_SWITCH
     sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t1)
 .shown:
-    csrw scratch0, s0               # trap_entry saves the registers here
-    # PTBR, ASID and STATUS are written only when they change: rewriting the same value would
-    # change nothing, but costs the emulator its translation caches or an event check. (PTBR
-    # and ASID change on a switch to another process; STATUS already holds what eret needs
-    # whenever the kernel was entered by a trap from user mode.)
-    lw   t0, PCB_ROOT(s0)
-    csrr t1, ptbr
-    beq  t0, t1, .same_root
-    csrw ptbr, t0
-.same_root:
-    csrr t1, asid
-    beq  a0, t1, .same_asid
-    csrw asid, a0                   # ASID = pid: no TLB flush on a switch
-.same_asid:
+    # STATUS already holds what eret needs (start_scheduling wrote it once; every trap from user
+    # mode leaves the same value): eret pops PUM into UM (user mode) and PIE into IE, clears EXL.
     lw   t0, PCB_PC(s0)
     csrw epc, t0
-    # eret will pop PUM into UM (user mode) and PIE into IE (interrupts on), and clear EXL.
-    li   t0, STATUS_PUM | STATUS_PIE | STATUS_EXL
-    csrr t1, status
-    beq  t0, t1, .same_status
-    csrw status, t0
-.same_status:
     mv   lr, s0                     # lr is restored last: it holds the PCB until then
     lw   a0, PCB_A0(lr)
     lw   a1, PCB_A1(lr)
@@ -262,20 +263,36 @@ schedule:
     lw   lr, PCB_LR(lr)
     eret
 
-.none_ready:
-    # Is anyone still waiting (for the disk or for a frame)?
-    mv   s3, s1
-    mv   s0, t3
-.alive:
-    beqz s3, .all_done
-    lw   t1, PCB_STATE(s0)
-    li   t2, P_WAITING
-    beq  t1, t2, .idle
-    li   t2, P_NOFRAME
-    beq  t1, t2, .idle
-    addi s0, s0, PCB_SIZE
+.scan_all:
+    # Round robin: the first ready process after the last one given a time slice (k_rr).
+    lw   s1, %lo(k_nprocs)(t0)      # s1 = number of processes
+    lw   t1, %lo(k_rr)(t0)          # t1 = index looked at
+    mv   s3, s1                     # s3 = how many are left to look at
+    la   t3, proc_table             # t3 = the table
+    li   t2, P_READY
+.scan:
+    beqz s3, .lost
     addi s3, s3, -1
-    j    .alive
+    addi t1, t1, 1
+    bne  t1, s1, .look
+    li   t1, 0
+.look:
+    slli s0, t1, PCB_SHIFT
+    add  s0, s0, t3
+    lw   t4, PCB_STATE(s0)
+    bne  t4, t2, .scan
+    j    .take
+
+.lost:
+    # k_nready said some process was ready and none is: a kernel bug. `break` in the kernel is
+    # a double fault: the machine stops with a register dump.
+    break
+
+.none_ready:
+    # Is anyone still waiting (for the disk or for a frame)? Every process not ended is: none
+    # is ready, and none runs (k_current, if any, is not P_RUNNING).
+    lw   t1, %lo(k_nlive)(t0)
+    beqz t1, .all_done
 
 .idle:
     # Nothing to run until the disk completes. Sleep with interrupts off (the kernel never takes
@@ -283,52 +300,67 @@ schedule:
     # runs, so a timer tick would be a wasted wake-up. A tick that comes meanwhile stays
     # pending, masked, until the next time slice writes TIMECMP (k_current is 0 from here, so
     # schedule picks a process, and arms a new slice, before any user code runs).
-    lui  t0, %hi(k_current)
     sw   zero, %lo(k_current)(t0)
-    lui  t0, %hi(k_shown)           # EV_SWITCH to idle (pid 0), as at .resume
-    lw   t1, %lo(k_shown)(t0)
+    lw   t1, %lo(k_shown)(t0)       # EV_SWITCH to idle (pid 0), as at .resume
     beqz t1, .mask
     sw   zero, %lo(k_shown)(t0)
     lui  t1, %hi(MONITOR_BASE)
     sw   zero, %lo(MONITOR_BASE) + MON_ARG0(t1)
-    li   t0, EV_SWITCH
-    sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t1)
+    li   t2, EV_SWITCH
+    sw   t2, %lo(MONITOR_BASE) + MON_EVENT(t1)
 .mask:
-    li   t0, IRQ_DISK               # wait wakes up for the disk only
-    csrw im, t0
-    lui  t0, %hi(k_woken)
-    sw   zero, %lo(k_woken)(t0)
-    lui  t0, %hi(k_policy)
-    lw   s2, %lo(k_policy)(t0)
-    addi s2, s2, -REPLACE_AGING     # s2 = 0 under the aging policy
+    lw   s2, %lo(k_aging)(t0)       # s2 = 1 under the aging policy
+    li   t1, IRQ_DISK               # wait wakes up for the disk only
+    csrw im, t1
 .sleep:
     wait                            # returns once IP & IM != 0: the disk has completed
     call disk_interrupt             # (keeps s0-s3)
     # Each wake-up is a kernel entry for the aging policy's clock, as at the top of schedule.
-    bnez s2, .aged_idle
+    beqz s2, .aged_idle
     call age_if_due
 .aged_idle:
-    # Unless a process became ready or ended (k_woken), the scan would find what it found
-    # before (none ready, some waiting): sleep again. (A finished write-out and the start of
-    # the next transfer change no process's state.)
-    lui  t0, %hi(k_woken)
-    lw   t0, %lo(k_woken)(t0)
-    beqz t0, .sleep
-    li   t0, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
-    csrw im, t0
-    j    .pick                      # (k_current is 0: no current process to resume)
+    # Sleep again until a process is ready (a page-in completed, a frame came free) or none is
+    # left (a disk error ended the last). A finished write-out and the start of the next
+    # transfer change no process's state.
+    lui  t0, %hi(k_nready)
+    lw   t1, %lo(k_nready)(t0)
+    bnez t1, .woken
+    lw   t2, %lo(k_nlive)(t0)
+    bnez t2, .sleep
+    j    .all_done
+.woken:
+    li   t2, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
+    csrw im, t2
+    j    .ready                     # (t0 and t1 as .ready wants them; k_current is 0)
 
 .all_done:
     la   t0, k_failed
     lw   a0, 0(t0)
     halt
 
+# make_ready: process a0 becomes ready (it was running, or waiting): its state, the count of
+# ready processes, and schedule's first guess (k_readied).
+#   a0 = PCB. Clobbers t0, t1.
+make_ready:
+    li   t0, P_READY
+    sw   t0, PCB_STATE(a0)
+    lui  t0, %hi(k_nready)
+    lw   t1, %lo(k_nready)(t0)
+    addi t1, t1, 1
+    sw   t1, %lo(k_nready)(t0)
+    sw   a0, %lo(k_readied)(t0)     # (the same %hi: layout.s)
+    ret
+
 # timer_tick: the timer fired. Ages the pages if that is due (aging policy only) and arms the
 # next tick.
 #   Clobbers a0-a3, t0-t4.
 timer_tick:
     push lr
+    lui  t0, %hi(k_aging)
+    lw   t0, %lo(k_aging)(t0)
+    beqz t0, .aged
     call age_if_due
+.aged:
     csrr t0, cycle
     la   t1, k_quantum
     lw   t1, 0(t1)
@@ -343,47 +375,49 @@ timer_tick:
 # processes that fault more often than once a slice would never let it fire; the ages would
 # freeze, and the page just brought in, always among the lowest, would be evicted before it was
 # used, round after round (a livelock with any number of frames).
+#   Called under the aging policy only (its callers look at k_aging).
 #   Clobbers a0-a3, t0-t4.
 age_if_due:
-    lui  t0, %hi(k_policy)
-    lw   t0, %lo(k_policy)(t0)
-    li   t1, REPLACE_AGING
-    bne  t0, t1, .done
     csrr t0, cycle
-    la   t1, k_aged_at
-    lw   t2, 0(t1)
+    lui  t1, %hi(k_aged_at)         # (one %hi for both: layout.s)
+    lw   t2, %lo(k_aged_at)(t1)
     sub  t2, t0, t2                 # cycles since the last aging (mod 2^32)
-    lui  t3, %hi(k_quantum)
-    lw   t3, %lo(k_quantum)(t3)
+    lw   t3, %lo(k_quantum)(t1)
     bltu t2, t3, .done
-    sw   t0, 0(t1)
+    sw   t0, %lo(k_aged_at)(t1)
     j    age_tick                   # a tail call: age_tick returns to our caller
 .done:
     ret
 
 # wake_noframe: every process waiting for a frame may try again (one stopped being busy).
 #   Looks through the process table only if some process went P_NOFRAME since the last look
-#   (k_noframe): nearly always, none did.
-#   Clobbers t0-t3.
+#   (k_noframe): nearly always, none did. Each one found is made ready (make_ready, inline).
+#   Clobbers t0-t4.
 wake_noframe:
     lui  t0, %hi(k_noframe)
     lw   t1, %lo(k_noframe)(t0)
     beqz t1, .done
     sw   zero, %lo(k_noframe)(t0)
-    lui  t0, %hi(k_nprocs)
-    lw   t1, %lo(k_nprocs)(t0)
+    lw   t1, %lo(k_nprocs)(t0)      # (the same %hi: layout.s)
+    lw   t4, %lo(k_nready)(t0)      # t4 = the count of ready processes, stored at the end
     la   t0, proc_table
 .loop:
-    beqz t1, .done
+    beqz t1, .count
     lw   t2, PCB_STATE(t0)
     li   t3, P_NOFRAME
     bne  t2, t3, .next
     li   t3, P_READY
     sw   t3, PCB_STATE(t0)
+    addi t4, t4, 1
+    lui  t3, %hi(k_readied)
+    sw   t0, %lo(k_readied)(t3)
 .next:
     addi t0, t0, PCB_SIZE
     addi t1, t1, -1
     j    .loop
+.count:
+    lui  t3, %hi(k_nready)
+    sw   t4, %lo(k_nready)(t3)
 .done:
     ret
 
@@ -457,11 +491,19 @@ proc_release:
     push s1
     push s2
     mv   s0, a0
-    li   t0, P_ENDED
-    sw   t0, PCB_STATE(s0)
-    la   t0, k_woken                # (the idle loop must schedule again)
-    li   t1, 1
-    sw   t1, 0(t0)
+    lw   t0, PCB_STATE(s0)          # t0 = the state it leaves
+    li   t1, P_ENDED
+    sw   t1, PCB_STATE(s0)
+    lui  t1, %hi(k_nlive)           # the counts schedule keeps
+    lw   t2, %lo(k_nlive)(t1)
+    addi t2, t2, -1
+    sw   t2, %lo(k_nlive)(t1)
+    li   t2, P_READY
+    bne  t0, t2, .counted
+    lw   t2, %lo(k_nready)(t1)      # (the same %hi: layout.s)
+    addi t2, t2, -1
+    sw   t2, %lo(k_nready)(t1)
+.counted:
     li   s1, 0                      # s1 = frame
     la   t0, k_nframes
     lw   s2, 0(t0)

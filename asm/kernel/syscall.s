@@ -55,8 +55,8 @@ sys_getpid:
 
 # yield(): 0; the process goes to the back of the round robin, so another ready one runs first.
 sys_yield:
-    li   t0, P_READY
-    sw   t0, PCB_STATE(s0)
+    mv   a0, s0
+    call make_ready
     li   a0, 0
     j    sys_return
 
@@ -95,6 +95,7 @@ sys_sbrk:
     lw   s1, PCB_BRK(s0)            # the old break again: it is the result
 .set:
     sw   s2, PCB_BRK(s0)
+    sw   zero, PCB_REGION_END(s0)   # the heap's end moved: region_find forgets its last region
     mv   a0, s1
     j    sys_return
 .fail:
@@ -188,22 +189,22 @@ sys_write:
 user_range_ok:
     push lr
     beqz a2, .yes
-    add  t3, a1, a2                 # t3 = end
-    bltu t3, a1, .no                # wrapped around
+    add  a2, a1, a2                 # a2 = end
+    bltu a2, a1, .no                # wrapped around
     li   t0, USER_TOP
-    bgtu t3, t0, .no
+    bgtu a2, t0, .no
     mv   t4, a0                     # t4 = PCB
     mv   a3, a1                     # a3 = address being checked
 .page:
     mv   a0, t4
     mv   a1, a3
-    call region_find                # (clobbers t0-t2 only)
+    call region_find                # (clobbers t0-t3 only)
     andi a0, a0, PTE_R
     beqz a0, .no
     srli a3, a3, PAGE_SHIFT         # next page
     addi a3, a3, 1
     slli a3, a3, PAGE_SHIFT
-    bltu a3, t3, .page
+    bltu a3, a2, .page
 .yes:
     li   a0, 1
     pop  lr

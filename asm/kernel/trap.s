@@ -5,40 +5,40 @@
 .text
 
 # trap_entry: TVEC points here.
-#   On entry: SCRATCH0 = the current PCB, EPC = the user pc, STATUS.EXL = 1, interrupts off.
+#   On entry: SCRATCH0 = the current PCB, SCRATCH2 = the top of the kernel stack (start_scheduling),
+#   EPC = the user pc, STATUS.EXL = 1, interrupts off.
 #   For the handlers: s0 = the current PCB, its PCB_REGS and PCB_PC hold the user's state,
 #   sp = the top of the kernel stack.
 trap_entry:
-    csrw scratch1, lr               # free one register...
-    csrr lr, scratch0               # ...to hold the PCB
-    sw   a0, PCB_A0(lr)
-    sw   a1, PCB_A1(lr)
-    sw   a2, PCB_A2(lr)
-    sw   a3, PCB_A3(lr)
-    sw   t0, PCB_T0(lr)
-    sw   t1, PCB_T1(lr)
-    sw   t2, PCB_T2(lr)
-    sw   t3, PCB_T3(lr)
-    sw   t4, PCB_T4(lr)
-    sw   s0, PCB_S0(lr)
-    sw   s1, PCB_S1(lr)
-    sw   s2, PCB_S2(lr)
-    sw   s3, PCB_S3(lr)
-    sw   sp, PCB_SP(lr)
+    csrw scratch1, s0               # free one register...
+    csrr s0, scratch0               # ...to hold the PCB
+    sw   a0, PCB_A0(s0)
+    sw   a1, PCB_A1(s0)
+    sw   a2, PCB_A2(s0)
+    sw   a3, PCB_A3(s0)
+    sw   t0, PCB_T0(s0)
+    sw   t1, PCB_T1(s0)
+    sw   t2, PCB_T2(s0)
+    sw   t3, PCB_T3(s0)
+    sw   t4, PCB_T4(s0)
+    sw   s1, PCB_S1(s0)
+    sw   s2, PCB_S2(s0)
+    sw   s3, PCB_S3(s0)
+    sw   sp, PCB_SP(s0)
+    sw   lr, PCB_LR(s0)
     csrr t0, scratch1
-    sw   t0, PCB_LR(lr)
+    sw   t0, PCB_S0(s0)
     csrr t0, epc
-    sw   t0, PCB_PC(lr)
-    mv   s0, lr
-    la   sp, kstack_top
+    sw   t0, PCB_PC(s0)
+    csrr sp, scratch2
 
-    # Page faults first: the most frequent trap. t1 = cause - CAUSE_FETCH_PAGE_FAULT is the
+    # Page faults first: the most frequent trap. a2 = cause - CAUSE_FETCH_PAGE_FAULT is the
     # access kind (ACC_FETCH, ACC_LOAD, ACC_STORE) for causes 1-3, and above ACC_STORE, as an
     # unsigned number, for every other cause.
     csrr t0, cause
-    addi t1, t0, -CAUSE_FETCH_PAGE_FAULT
+    addi a2, t0, -CAUSE_FETCH_PAGE_FAULT
     li   t2, ACC_STORE
-    bleu t1, t2, on_page_fault
+    bleu a2, t2, on_page_fault
     li   t1, CAUSE_SYSCALL
     beq  t0, t1, on_syscall
     li   t1, CAUSE_TIMER_INTERRUPT
@@ -47,12 +47,11 @@ trap_entry:
     beq  t0, t1, on_disk
     j    on_bad_trap
 
-# on_page_fault: causes 1-3, t1 = the access kind. Bring the page in (fault.s); the process
+# on_page_fault: causes 1-3, a2 = the access kind. Bring the page in (fault.s); the process
 # re-executes the faulting instruction when it next runs: at once if the page was zero-filled,
 # else after the disk.
 on_page_fault:
     csrr a1, badvaddr               # (page_in takes the PCB in s0)
-    mv   a2, t1
     li   a3, 1
     call page_in
     j    schedule
@@ -85,11 +84,24 @@ on_bad_trap:
 # on_timer: the time slice is over: the process goes to the back of the round robin.
 on_timer:
     call timer_tick
-    li   t0, P_READY
-    sw   t0, PCB_STATE(s0)
+    mv   a0, s0
+    call make_ready
     j    schedule
 
 # on_disk: a transfer completed. The interrupted process keeps the CPU (schedule resumes it).
 on_disk:
     call disk_interrupt
+    j    schedule
+
+# start_scheduling: the end of boot (boot.s jumps here). Sets what trap_entry and schedule rely
+# on from now on, then schedules the first process.
+#   SCRATCH2 = the top of the kernel stack, where trap_entry takes it.
+#   STATUS as eret needs it to enter user mode with interrupts on: PUM and PIE, with EXL. Every
+#   trap from user mode leaves this very value (it pushes UM = 1 and IE = 1, and sets EXL), so
+#   it is written here once and schedule never writes it.
+start_scheduling:
+    la   t0, kstack_top
+    csrw scratch2, t0
+    li   t0, STATUS_PUM | STATUS_PIE | STATUS_EXL
+    csrw status, t0
     j    schedule

@@ -25,11 +25,14 @@ k_level:        .space MAX_LEVELS * LV_SIZE
 k_root_pages:   .space 4        # pages in a root table
 k_rsv_link:     .space 4        # kernel address of the link array: one word per reserve frame
 k_rsv_free:     .space 4        # first free reserve frame (PFN), or NIL
+k_leaf_tag_mask:    .space 4    # the address bits above the leaf index (vm_lookup's cache)
+k_leaf_index_bytes: .space 4    # the leaf level's index mask, in bytes (mask << PTE_SIZE_SHIFT)
 
 .text
 
 # vm_init: read the page-table geometry from MMUCFG.
-#   Fills k_levels, k_level[], k_root_pages; carves the reserve's link array.
+#   Fills k_levels, k_level[], k_leaf_tag_mask, k_leaf_index_bytes, k_root_pages; carves the
+#   reserve's link array.
 #   Panics if a level below the root needs more than a page. Clobbers a0-a3, t0-t4.
 vm_init:
     push lr
@@ -62,6 +65,21 @@ vm_init:
     addi a2, a2, -1
     j    .level
 .root:
+    # vm_lookup's cache: the bits above the leaf index choose the leaf table (k_leaf_tag_mask:
+    # not those of the leaf index, nor the page offset; none with one level), the leaf index
+    # the entry in it.
+    la   t4, k_level
+    slli t2, t1, LV_SIZE_SHIFT
+    add  t4, t4, t2
+    lw   t2, LV_MASK - LV_SIZE(t4)  # t2 = the last level's index mask
+    slli a1, t2, PTE_SIZE_SHIFT
+    la   a2, k_leaf_index_bytes
+    sw   a1, 0(a2)
+    slli t2, t2, PAGE_SHIFT
+    ori  t2, t2, PAGE_MASK
+    not  t2, t2
+    la   a2, k_leaf_tag_mask
+    sw   t2, 0(a2)
     # A root of B index bits is 4 << B bytes: at least one page.
     li   t2, 1 << PTE_SIZE_SHIFT
     sll  t2, t2, t3
@@ -207,6 +225,7 @@ vm_free_tables:
 .done:
     li   t0, NIL
     sw   t0, PCB_TABLES(s0)
+    sw   t0, PCB_LEAF_TAG(s0)       # (its leaf table is gone)
     sw   zero, PCB_ROOT(s0)
     pop  s2
     pop  s1
@@ -215,39 +234,61 @@ vm_free_tables:
     ret
 
 # vm_lookup: walk process a0's tables in software, as the hardware would, without changing
-# anything.
+# anything. The leaf table the walk reaches is remembered in the PCB (PCB_LEAF_TAG, _TABLE): an
+# address with the same bits above the leaf index (nearly every fault's: they lie in the same
+# 4 MiB with the default geometry) takes its entry there without walking. Tables are freed
+# only when the process ends, so what is remembered stays true.
 #   a0 = PCB, a1 = virtual address.
 #   Returns a1 = 1 and a0 = kernel address of the leaf PTE, or a1 = 0 and a0 = kernel address
 #   of the not-valid pointer entry where the walk stopped (a table on the way is missing).
 #   Clobbers a2, a3, t0-t4.
 vm_lookup:
+    lui  a2, %hi(k_leaf_tag_mask)   # (one %hi for the k_* words: layout.s)
+    lw   t0, %lo(k_leaf_tag_mask)(a2)
+    and  t0, a1, t0                 # t0 = the bits that choose the leaf table
+    lw   t1, PCB_LEAF_TAG(a0)
+    bne  t0, t1, .walk
+    lw   t0, PCB_LEAF_TABLE(a0)
+    srli t1, a1, PAGE_SHIFT - PTE_SIZE_SHIFT
+    lw   t2, %lo(k_leaf_index_bytes)(a2)
+    and  t1, t1, t2                 # t1 = the leaf index, in bytes
+    add  a0, t0, t1
+    li   a1, 1
+    ret
+.walk:
     lw   t0, PCB_ROOT(a0)
     li   t1, KSEG_BASE
     or   t0, t0, t1                 # t0 = kernel address of the current table
-    lui  t2, %hi(k_levels)
-    lw   t2, %lo(k_levels)(t2)      # t2 = levels left
+    lw   t2, %lo(k_levels)(a2)      # t2 = levels left
     la   t3, k_level                # t3 = this level's LV_* record
 .loop:
     lw   t4, LV_SHIFT(t3)
     srl  t4, a1, t4
-    lw   a2, LV_MASK(t3)
-    and  t4, t4, a2
+    lw   a3, LV_MASK(t3)
+    and  t4, t4, a3
     slli t4, t4, PTE_SIZE_SHIFT
-    add  a0, t0, t4                 # a0 = the entry for a1 at this level
+    add  t4, t0, t4                 # t4 = the entry for a1 at this level
     addi t2, t2, -1
     beqz t2, .leaf
-    lw   a2, 0(a0)
-    andi a3, a2, PTE_V
-    beqz a3, .missing
-    srli a2, a2, PTE_PFN_SHIFT      # follow the pointer: PFN -> kernel address
-    slli a2, a2, PAGE_SHIFT
-    or   t0, a2, t1
+    lw   a3, 0(t4)
+    andi a2, a3, PTE_V
+    beqz a2, .missing
+    srli a3, a3, PTE_PFN_SHIFT      # follow the pointer: PFN -> kernel address
+    slli a3, a3, PAGE_SHIFT
+    or   t0, a3, t1
     addi t3, t3, LV_SIZE
     j    .loop
 .leaf:
+    lui  a2, %hi(k_leaf_tag_mask)   # remember the leaf table t0
+    lw   a3, %lo(k_leaf_tag_mask)(a2)
+    and  a3, a1, a3
+    sw   a3, PCB_LEAF_TAG(a0)
+    sw   t0, PCB_LEAF_TABLE(a0)
+    mv   a0, t4
     li   a1, 1
     ret
 .missing:
+    mv   a0, t4
     li   a1, 0
     ret
 
