@@ -366,14 +366,7 @@ pagein_done:
     mv   a0, t4
 .map:
     call page_map                   # (clobbers t0-t3 only)
-    # Ready (make_ready, inline): the state, the count, and the hint for schedule.
-    li   t0, P_READY
-    sw   t0, PCB_STATE(a0)
-    lui  t0, %hi(k_nready)
-    lw   t1, %lo(k_nready)(t0)
-    addi t1, t1, 1
-    sw   t1, %lo(k_nready)(t0)
-    sw   a0, %lo(k_readied)(t0)     # (the same %hi: layout.s)
+    call make_ready                 # (clobbers t0, t1 only; a0 stays the process)
 .wake:
     lui  t0, %hi(k_noframe)         # (wake_noframe's own test, inline: nearly always 0)
     lw   t0, %lo(k_noframe)(t0)
