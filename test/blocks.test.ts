@@ -526,7 +526,7 @@ describe('blocks on = blocks off = reference model, on random looping programs',
 /**
  * A loop that stores to page B and loads from page A (the write and read caches), then loads
  * from a page P that the TLB does not hold. Before that miss's fill, the block's uses of B and A
- * must reach the LRU order oldest first and the fetch last (step.ts, blockTranslate): with three
+ * must reach the LRU order oldest first and the fetch last (block-translate.ts): with three
  * entries the victim is B, or A when the order is wrong. P moves over the region every round.
  */
 function recencySource(storeFirst: boolean): string {

@@ -96,7 +96,7 @@ function runBoth(cfg: TlbConfig, ops: Op[]): Tlb {
   ops.forEach((op, i) => {
     switch (op.k) {
       case 'access': {
-        // Half the time as step.ts's blockTranslate does it: probe, then hit() or a counted
+        // Half the time as block-translate.ts's inPlaceReference does it: probe, then hit() or a counted
         // miss, and victim() asked before the fill.
         let e: number;
         if ((i & 1) === 0) e = fast.lookup(op.vpn, op.asid);

@@ -1,5 +1,5 @@
 // What the fast loop (cpu.ts), a compiled block (blocks.ts) and the block's memory paths
-// (step.ts, blockTranslate and blockMemory) say to each other: the slots of the block state and the codes a block
+// (block-translate.ts, and step.ts's blockMemory) say to each other: the slots of the block state and the codes a block
 // returns. cpu.ts writes these indices as literals (V8 reads module constants from memory at
 // every use); test/cpu.test.ts checks each literal against the names here.
 //
@@ -38,13 +38,13 @@ export const BS = {
    */
   FN0: 17,
   /**
-   * 0 at the start of every pass; blockTranslate and blockMemory set 1 when they ran (the
+   * 0 at the start of every pass; the in-place translation and blockMemory set 1 when they ran (the
    * loop's caches and counters in locals are out of date: the pass must end when the block
    * returns); blockMemory sets 2 when the access also dropped the fetch cache (the loop must
    * not write its own back).
    */
   DIRTY: 18,
-  /** Out: the translation cycles (TLB miss and PTE reads) of the access blockTranslate served. */
+  /** Out: the translation cycles (TLB miss and PTE reads) of the access the in-place translation served. */
   XC: 19,
   SIZE: 20,
 } as const;

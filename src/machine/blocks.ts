@@ -24,8 +24,8 @@
 // - A branch or jump back to its own first word loops inside the function while that still holds.
 // - It uses the pass's translation caches (passed in BlockState) and counts their uses like
 //   the loop does (rN/rT, wN/wT). An aligned user-space access the caches cannot serve (a TLB
-//   miss, another page) is translated in place: first by step.ts's blockTranslate, the common
-//   case (a TLB hit, or a miss whose walk and fill change nothing else), which counts it and
+//   miss, another page) is translated in place: first by m.translateLoad/Store (generated for
+//   the machine's MMU configuration by block-translate.ts), the common case (a TLB hit, or a miss whose walk and fill change nothing else), which counts it and
 //   returns the frame, the block doing the access; else through step.ts's blockMemory: the
 //   same slow path the loop would take, with the block's registers and counters written back
 //   first and the new caches read after it; it leaves right after that instruction if the
@@ -42,7 +42,7 @@
 import { Op } from '../arch/isa.ts';
 import { BS, BlockExit, BlockMemory } from './block-abi.ts';
 import type { Machine } from './machine.ts';
-import { blockMemory, blockTranslate, div, divu, mulh, mulhu, rem, remu } from './step.ts';
+import { blockMemory, div, divu, mulh, mulhu, rem, remu } from './step.ts';
 
 export { BS, BlockExit } from './block-abi.ts';
 
@@ -167,7 +167,7 @@ function kindOf(w: number): Kind {
 
 // ---- translation ------------------------------------------------------------------------------
 
-const HELPERS = { div, divu, rem, remu, mulh, mulhu, blockMemory, blockTranslate };
+const HELPERS = { div, divu, rem, remu, mulh, mulhu, blockMemory };
 /** Compiled functions by source text, shared by every machine (bounded: cleared when full). */
 const compiled = new Map<string, Block>();
 const MAX_COMPILED = 50_000;
@@ -241,7 +241,7 @@ export function compileBlock(mem32: Int32Array, pa: number, costs: BlockCosts, k
   if (fn === undefined) {
     if (compiled.size >= MAX_COMPILED) compiled.clear();
     const src = blockSource(trace, costs);
-    fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu, blockMemory, blockTranslate } = H;\nreturn ${src};`)(HELPERS) as Block;
+    fn = new Function('H', `"use strict";\nconst { div, divu, rem, remu, mulh, mulhu, blockMemory } = H;\nreturn ${src};`)(HELPERS) as Block;
     compiled.set(key, fn);
   }
   return fn;
@@ -360,14 +360,14 @@ export function blockSource(trace: BlockTrace, costs: BlockCosts): string {
       line(`  } else if (a < 0 && (a & 0x7fffffff) < kram${aligned}${own}) {`);
       if (isStore) line(`    ${arr}[${kindex}] = ${reg(a)}; kS++;`);
       else line(`    ${a !== 0 ? `x${a} = ` : ''}${arr}[${kindex}]; kL++;`);
-      // User space: the common case of a TLB hit or a plain miss (step.ts, blockTranslate),
+      // User space: the common case of a TLB hit or a plain miss (block-translate.ts),
       // which returns the frame; the access and the counts go on here.
       line(`  } else if (a >= 0${aligned}) {`);
       const fold: string[] = [];
       if (loads) fold.push(`st[${BS.RN}] = rN;`, `st[${BS.RT}] = rT;`);
       if (stores) fold.push(`st[${BS.WN}] = wN;`, `st[${BS.WT}] = wT;`);
       line(`    ${fold.join(' ')}`);
-      line(`    r = blockTranslate(m, st, a, ${isStore}, own);`);
+      line(`    r = m.${isStore ? 'translateStore' : 'translateLoad'}(st, a, own);`);
       line(`    if (r >= 0) {`);
       const served = shift === 0 ? `r | (a & 4095)` : `(r | (a & 4095)) >> ${shift}`;
       const after0: string[] = [];

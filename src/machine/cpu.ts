@@ -17,7 +17,7 @@
 //   page's block table (counted there until HOT_ENTRY, then compiled); if a block starts
 //   there, it runs instead of the switch, with the same counts (it shares the pass's caches
 //   and counters through m.blockState). The switch runs whatever no block holds. A block
-//   serves a user-space access its caches miss in place (step.ts, blockTranslate or
+//   serves a user-space access its caches miss in place (block-translate.ts, or step.ts's
 //   blockMemory), which leaves the loop's cached locals out of date: the pass ends when that
 //   block returns.
 // - In kernel mode the kernel segment is reached directly, without the caches: its loads and
@@ -76,7 +76,7 @@ const SLOW_FETCH = 3;
 const SLOW_MEMORY = 4;
 /** The machine stopped in a slow step the pass made. */
 const SLOW_STOPPED = 7;
-/** A block ran step.ts's blockTranslate or blockMemory: nothing to do but start a new pass from m. */
+/** A block translated in place (block-translate.ts, step.ts's blockMemory): nothing to do but start a new pass from m. */
 const SLOW_RESYNC = 9;
 
 // What the pass's inner loop leaves to the code after it, which may call out (see there).

@@ -18,6 +18,7 @@ import type { Timing } from '../arch/timing.ts';
 import { Cause, causeText } from '../arch/traps.ts';
 import type { Executable } from '../exe/types.ts';
 import { UserError } from '../util/errors.ts';
+import { makeInPlaceTranslators, type InPlaceTranslate } from './block-translate.ts';
 import { BS, type BlockCosts, type BlockKinds, type BlockPage } from './blocks.ts';
 import { execute } from './cpu.ts';
 import { ConsoleDevice } from './devices/console.ts';
@@ -197,6 +198,10 @@ export class Machine {
   passInstret = 0;
   readonly blockCosts: BlockCosts;
 
+  /** A block's user-space load or store its caches miss, translated in place (block-translate.ts). */
+  readonly translateLoad: InPlaceTranslate;
+  readonly translateStore: InPlaceTranslate;
+
   /** Cycles by instruction class, indexed by opcode (illegal opcodes cost a system instruction). */
   readonly classCost = new Int32Array(256);
 
@@ -254,6 +259,9 @@ export class Machine {
     this.devices[(Dev.DISK - DEVICE_BASE_PA) / DEVICE_PAGE] = this.disk;
     this.devices[(Dev.MONITOR - DEVICE_BASE_PA) / DEVICE_PAGE] = this.monitor;
     this.updateFastUser();
+    const inPlace = makeInPlaceTranslators(this);
+    this.translateLoad = inPlace.translateLoad;
+    this.translateStore = inPlace.translateStore;
   }
 
   get user(): boolean {

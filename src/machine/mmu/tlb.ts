@@ -256,6 +256,15 @@ export class Tlb {
     if (this.policyCode === POLICY_LRU && this.vpn[e] !== -1 && this.next[this.sentinelOf[e]] !== e) this.moveToFront(e);
   }
 
+  /**
+   * The index and list arrays, for the in-place translation generated per configuration
+   * (machine/block-translate.ts), which does the common probe, touch and fill itself. Any other
+   * code goes through the methods.
+   */
+  internals(): { where: Int32Array; sameNext: Int32Array; next: Int32Array; prev: Int32Array; used: Int32Array } {
+    return { where: this.where, sameNext: this.sameNext, next: this.next, prev: this.prev, used: this.used };
+  }
+
   /** Empty every entry. Counts one flush. */
   flush(): void {
     this.reset();
