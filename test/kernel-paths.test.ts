@@ -91,7 +91,7 @@ describe('the cost of a page fault', () => {
   // kernel costs today with a little room: a change that makes the fault path much slower
   // should be a decision, not an accident.
   const faults = assembleFile(path.join(ROOT, 'asm/bench/faults.s')).exe!;
-  const bound: Record<ReplacePolicyName, number> = { fifo: 470, clock: 550, random: 605, aging: 845 };
+  const bound: Record<ReplacePolicyName, number> = { fifo: 415, clock: 500, random: 555, aging: 780 };
   for (const replace of ['fifo', 'clock', 'random', 'aging'] as const)
     it(`${replace}: at most ${bound[replace]} instructions per page fault`, () => {
       const b = bootKernel([{ path: 'faults.s', exe: faults }], { ...DEFAULT_KERNEL_OPTIONS, frames: 8, replace }, machineConfig({}), { consoleOut: () => {} });

@@ -4,9 +4,15 @@
 
 .data
 .align 4
-# For each access kind (ACC_*): the region permission it needs, and why it is refused.
-acc_need:   .word PTE_X, PTE_R, PTE_W
+# For each access kind (ACC_*): why it is refused.
 acc_why:    .word WHY_NOT_EXECUTABLE, WHY_NOT_READABLE, WHY_NOT_WRITABLE
+
+# For each access kind, the region permission it needs, as a table of 4-bit fields in one
+# immediate: kind k's bit is in field k (bits 4k to 4k + 3). A region's permissions are R, W
+# and X only, all within bits 0-3, so (ACC_NEED >> 4k) & permissions is kind k's bit if the
+# region allows it, else 0: the fields of the other kinds fall outside.
+.equ ACC_NEED_SHIFT, 2              # field k starts at bit k << ACC_NEED_SHIFT
+.equ ACC_NEED, PTE_X << (ACC_FETCH << ACC_NEED_SHIFT) | PTE_R << (ACC_LOAD << ACC_NEED_SHIFT) | PTE_W << (ACC_STORE << ACC_NEED_SHIFT)
 
 .text
 
@@ -85,10 +91,10 @@ region_find:
     li   a1, 0
     ret
 
-# page_in: bring in the page of the current process that holds address a1.
-#   s0 = PCB of the current process (as trap_entry leaves it), a1 = virtual address,
-#   a2 = access kind (ACC_*), a3 = 1 for a hardware page fault (the trap's cause is
-#   CAUSE_FETCH_PAGE_FAULT + a2), 0 when write() needs the page.
+# page_in: bring in the page of the current process that holds address s3.
+#   s0 = PCB of the current process (as trap_entry leaves it), s3 = virtual address (page_in
+#   keeps it there throughout), a2 = access kind (ACC_*), a3 = 1 for a hardware page fault
+#   (the trap's cause is CAUSE_FETCH_PAGE_FAULT + a2), 0 when write() needs the page.
 #   Returns a0 =
 #     PI_MAPPED   the page is mapped (zero-filled at once); the process goes on;
 #     PI_BLOCKED  the process waits: P_WAITING until its page-in completes (pagein_done makes
@@ -103,46 +109,52 @@ region_find:
 #   Clobbers a1-a3, t0-t4, s1-s3.
 page_in:
     push lr
-    mv   s3, a1                     # s3 = address
     sw   a3, PCB_FAULT_HW(s0)
-    mv   a0, s0
-    call region_find                # (keeps a2; the region's segment stays in PCB_REGION_SEG)
-    beqz a0, .outside
-    slli t1, a2, WORD_SHIFT         # a2 = access kind
-    lui  t0, %hi(acc_need)          # (in .data, below 0x8000 like the k_* words)
-    add  t0, t0, t1
-    lw   t0, %lo(acc_need)(t0)
-    and  t0, t0, a0
+    # Its region: region_find's first test, inline (nearly every fault falls in the region
+    # remembered), else region_find. The region's segment stays in PCB_REGION_SEG.
+    lw   t0, PCB_REGION_START(s0)
+    bltu s3, t0, .find_region
+    lw   t0, PCB_REGION_END(s0)
+    bgeu s3, t0, .find_region
+    lw   a0, PCB_REGION_PERM(s0)
+.region:
+    beqz a0, .outside               # (a0 = the region's permission bits)
+    slli t1, a2, ACC_NEED_SHIFT     # a2 = access kind
+    li   t0, ACC_NEED
+    srl  t0, t0, t1
+    and  t0, t0, a0                 # the bit the access needs, if the region has it
     beqz t0, .denied
     sw   s3, PCB_FAULT_VA(s0)
     sw   a0, PCB_FAULT_PERM(s0)
 
-    # The leaf PTE. The walk alone finds it unless a table on the way is missing (the first
-    # page a table covers); vm_pte_alloc then makes the tables.
-    mv   a0, s0
-    mv   a1, s3
-    call vm_lookup
-    bnez a1, .have_pte
-    mv   a0, s0
-    mv   a1, s3
-    call vm_pte_alloc
-    beqz a0, .no_table
+    # The leaf PTE. In the leaf table vm_lookup reached last, if the address has the same bits
+    # above the leaf index (vm_lookup's first test, inline: nearly every fault's has); else the
+    # walk finds it, unless a table on the way is missing (the first page a table covers), and
+    # vm_pte_alloc then makes the tables.
+    lui  t2, %hi(k_leaf_tag_mask)   # (one %hi for both k_* words: layout.s)
+    lw   t0, %lo(k_leaf_tag_mask)(t2)
+    and  t0, s3, t0                 # t0 = the bits that choose the leaf table
+    lw   t1, PCB_LEAF_TAG(s0)
+    bne  t0, t1, .walk
+    lw   t0, PCB_LEAF_TABLE(s0)
+    srli t1, s3, PAGE_SHIFT - PTE_SIZE_SHIFT
+    lw   t2, %lo(k_leaf_index_bytes)(t2)
+    and  t1, t1, t2                 # t1 = the leaf index, in bytes
+    add  a0, t0, t1
 .have_pte:
     mv   s2, a0                     # s2 = the leaf PTE's address
     lw   s1, 0(s2)                  # s1 = the PTE (frame_take keeps s1)
     andi t0, s1, PTE_V
     bnez t0, .mapped                # already there: nothing to do
 
-    call frame_take                 # a0 = frame, a1 = 1 if its write-out is queued, a2 = record
-    li   t0, NIL
-    beq  a0, t0, .no_frame
-    li   t0, FRAME_SWAP_FULL
-    beq  a0, t0, .swap_full
-    mv   t4, a1                     # t4 = 1 if the frame's old page is being written out
+    call frame_take                 # a0 = frame, a1 = 1 if it has a write-out, a2 = record
+    bltz a0, .no_frame_or_full      # (NIL and FRAME_SWAP_FULL are negative, frames are not)
+    # From here on a1 = 1 if the frame's old page is to be written out first (nothing below
+    # uses a1 until .queue, which queues that write-out, filled in by frame_take).
     # A page in swap keeps its slot: evicted clean, it needs no write.
     li   t3, NIL                    # t3 = the page's swap slot, or NIL
-    andi t1, s1, PTE_SWAPPED        # (the not-present PTE)
-    beqz t1, .frame
+    andi a3, s1, PTE_SWAPPED        # a3 = PTE_SWAPPED if it is in swap (s1: the PTE, not present)
+    beqz a3, .frame
     srli t3, s1, PTE_PFN_SHIFT
 .frame:
     mv   s1, a0                     # s1 = frame
@@ -158,18 +170,15 @@ page_in:
     sw   t3, FT_SLOT(s2)
     li   t0, AGE_NEW
     sw   t0, FT_AGE(s2)
-    li   t0, 1
-    sw   t0, FT_BUSY(s2)
+    sw   s0, FT_BUSY(s2)            # (busy: the process waiting for it)
     # The page-in request (our PCB's), queued below unless the page is zero-filled at once.
     addi a0, s0, PCB_RQ_IN
     sw   s1, RQ_FRAME(a0)
     sw   s2, RQ_REC(a0)
-    sw   s0, RQ_PCB(a0)
-    sw   zero, RQ_TRIES(a0)
+    sw   zero, RQ_TRIES(a0)         # (its RQ_PCB is s0 for good: proc_create)
 
     # Where does the page come from?
-    li   t0, NIL
-    bne  t3, t0, .from_swap
+    bnez a3, .from_swap             # (t3 = its slot)
     lw   t1, PCB_REGION_SEG(s0)     # its segment (region_find left it there), 0: heap or stack
     beqz t1, .zero
     srli t2, s3, PAGE_SHIFT
@@ -185,15 +194,13 @@ page_in:
     srli t2, t2, PAGE_SHIFT
     lw   t3, SEG_BLOCK(t1)
     add  t2, t2, t3
-    sw   t2, RQ_BLOCK(a0)
-    li   t0, RQ_READ
-    sw   t0, RQ_KIND(a0)
+    sw   t2, RQ_BLOCK(a0)           # (RQ_KIND is RQ_READ: layout.s)
     li   t0, SRC_EXECUTABLE
     sw   t0, RQ_SOURCE(a0)
     j    .queue
 
 .zero:
-    bnez t4, .zero_later
+    bnez a1, .zero_later            # (a1 from frame_take)
     # The frame is ours now and no transfer touches it: zero it and map the page at once.
     sw   zero, FT_BUSY(s2)
     mv   a0, s1
@@ -206,7 +213,8 @@ page_in:
     j    .mapped
 .zero_later:
     # Its old page is still being written out (the data leaves the frame when that write
-    # completes), so the zero-fill waits its turn in the disk queue.
+    # completes), so the zero-fill waits its turn in the disk queue. (pagein_done puts the
+    # request's kind back to RQ_READ.)
     li   t0, RQ_ZERO
     sw   t0, RQ_KIND(a0)
     li   t0, SRC_ZERO
@@ -217,9 +225,7 @@ page_in:
     lui  t1, %hi(k_swap_first)
     lw   t2, %lo(k_swap_first)(t1)
     add  t2, t2, t3
-    sw   t2, RQ_BLOCK(a0)
-    li   t0, RQ_READ
-    sw   t0, RQ_KIND(a0)
+    sw   t2, RQ_BLOCK(a0)           # (RQ_KIND is RQ_READ: layout.s)
     li   t0, SRC_SWAP
     sw   t0, RQ_SOURCE(a0)
 .queue:
@@ -227,6 +233,13 @@ page_in:
     # inside rq_submit (a zero-fill reaching the head of the queue).
     li   t0, P_WAITING
     sw   t0, PCB_STATE(s0)
+    # Our page-in (a0), behind the write-out of the frame's old page if it has one (a1 = 1).
+    mv   t1, a1
+    mv   a1, a0                     # a1 = the last request: the page-in
+    beqz t1, .submit
+    addi a0, s0, PCB_RQ_OUT         # a0 = the first: the write-out (frame_take filled it in)
+    sw   a1, RQ_NEXT(a0)
+.submit:
     call rq_submit
     li   a0, PI_BLOCKED
 .out:
@@ -236,7 +249,25 @@ page_in:
 .mapped:
     li   a0, PI_MAPPED
     j    .out
-.no_frame:
+.find_region:
+    mv   a0, s0
+    mv   a1, s3
+    call region_find                # (keeps a2)
+    j    .region
+.walk:
+    mv   a0, s0
+    mv   a1, s3
+    call vm_lookup
+    bnez a1, .have_pte
+    mv   a0, s0
+    mv   a1, s3
+    call vm_pte_alloc
+    beqz a0, .no_table
+    j    .have_pte
+.no_frame_or_full:
+    li   t0, FRAME_SWAP_FULL
+    beq  a0, t0, .swap_full
+.no_frame:                          # (a0 = NIL: every frame is busy)
     li   t0, P_NOFRAME
     sw   t0, PCB_STATE(s0)
     la   t0, k_noframe              # (so that wake_noframe looks for it)
@@ -343,22 +374,23 @@ page_map:
 #   meanwhile, the frame is simply freed. Either way a frame stops being busy, so processes
 #   waiting for one may try again. Then the request leaves the queue: pagein_done ends in
 #   rq_done (a tail call), as both its callers (disk_interrupt, disk_start) would.
-#   a0 = request (the head of the queue). Clobbers a0-a3, t0-t4.
+#   a0 = request (the head of the queue). Clobbers a0-a3, t0-t4 and s1 (page_map takes the
+#   frame there; no caller up the chain, the disk driver's functions, needs s1 kept: they say
+#   so, and the idle loop and the traps that reach them do not use it).
 pagein_done:
-    addi sp, sp, -8                 # push lr, s1
-    sw   lr, 4(sp)
-    sw   s1, 0(sp)
+    push lr
     lw   s1, RQ_FRAME(a0)           # s1 = frame
     lw   a3, RQ_REC(a0)             # a3 = its record
     sw   zero, FT_BUSY(a3)
     lw   a2, RQ_SOURCE(a0)          # a2 = source
-    lw   t4, RQ_KIND(a0)            # t4 = kind
     lw   a0, RQ_PCB(a0)             # a0 = the process
     lw   t0, PCB_STATE(a0)
     li   t1, P_ENDED
     beq  t0, t1, .orphan
-    li   t1, RQ_ZERO
-    bne  t4, t1, .map               # a read: the block is the whole page
+    li   t1, SRC_ZERO               # (a page-in of SRC_ZERO is the RQ_ZERO kind, the others
+    bne  a2, t1, .map               # RQ_READ: a read, whose block is the whole page)
+    li   t1, RQ_READ                # the page-in record's kind as it was (layout.s)
+    sw   t1, PCB_RQ_IN + RQ_KIND(a0)
     mv   t4, a0
     mv   a0, s1
     call frame_kva                  # (clobbers t0 only)
@@ -373,9 +405,7 @@ pagein_done:
     beqz t0, .done
     call wake_noframe
 .done:
-    lw   lr, 4(sp)
-    lw   s1, 0(sp)
-    addi sp, sp, 8                  # pop them
+    pop  lr
     j    rq_done                    # a tail call
 .orphan:
     mv   a0, s1

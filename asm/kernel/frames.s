@@ -22,6 +22,7 @@ k_victim:       .space 4        # the policy's victim_* function (frame_take jum
 k_aging:        .space 4        # 1 under the aging policy (its clock: age_if_due), else 0
 k_swap_map:     .space 4        # kernel address of the swap map: one byte per slot, owner pid
 k_swap_hint:    .space 4        # every slot below this one is taken
+k_swap_top:     .space 4        # no slot from this one up has ever been taken
 k_swap_count:   .space (NPROC + 1) * WORD_SIZE  # swap_hog: slots held, by pid (scratch)
 
 .data
@@ -50,6 +51,8 @@ frames_init:
     la   t0, k_swap_map
     sw   a0, 0(t0)
     la   t0, k_swap_hint
+    sw   zero, 0(t0)
+    la   t0, k_swap_top
     sw   zero, 0(t0)
     li   t1, NIL
     la   t0, k_free_frames
@@ -142,18 +145,12 @@ res_remove:
     sw   a2, FT_PREV(t0)            # next.prev = previous
     ret
 
-# res_renew: frame a0, on the resident ring, becomes its newest (it was given to a new page).
-#   For the oldest frame, the FIFO victim, this is one step of the head: the ring stays as it
-#   is, and the frame is now the one before the head.
-#   a0 = frame, a1 = its record. Clobbers a2, a3, t0, t1.
-res_renew:
-    lui  t0, %hi(k_res_head)
-    lw   t1, %lo(k_res_head)(t0)
-    bne  t1, a0, .move
-    lw   t1, FT_NEXT(a1)
-    sw   t1, %lo(k_res_head)(t0)
-    ret
-.move:
+# res_move: frame a0, on the resident ring but not its oldest, becomes its newest (it was
+# given to a new page). (For the oldest frame, the FIFO victim, that is one step of the head:
+# the ring stays as it is, and the frame is now the one before the head. evict does that
+# itself, and calls res_move for any other frame.)
+#   a0 = frame, a1 = its record; both survive. Clobbers a2, a3, t0, t1.
+res_move:
     push lr
     call res_remove                 # (a0 and a1 survive it)
     pop  lr
@@ -187,18 +184,18 @@ frame_release:
     ret
 
 # frame_take: a frame for a new page of process s0: a free one if there is one, else a victim
-# chosen by the replacement policy, evicted (a dirty victim's write-out is queued first).
+# chosen by the replacement policy, evicted (a dirty victim's write-out prepared).
 #   s0 = the PCB of the process that faults (page_in's): a write-out uses its PCB_RQ_OUT.
 #   Returns a0 = the frame, now the newest on the resident list (the caller fills the rest of
-#   its record); a1 = 1 if a write-out of it was queued, else 0; a2 = its record.
+#   its record); a1 = 1 if the write-out of its old page is filled in (PCB_RQ_OUT) for the
+#   caller to queue, ahead of any request that puts data in the frame; else 0; a2 = its record.
 #   a0 = NIL if every frame is busy; a0 = FRAME_SWAP_FULL if the victim needed a swap slot and
 #   none is left (nothing was changed then).
 #   Clobbers a3, t0-t4.
 frame_take:
     lui  t0, %hi(k_free_frames)
     lw   a0, %lo(k_free_frames)(t0)
-    li   t1, NIL
-    beq  a0, t1, .evict
+    bltz a0, .evict                 # NIL: none free
     lw   a2, %lo(k_frame_table)(t0) # (the same %hi: layout.s)
     slli t2, a0, FTE_SHIFT
     add  a1, a2, t2                 # a1 = its record
@@ -219,12 +216,12 @@ frame_take:
 # evict: take frame a0's page away from its owner, for a new page of process s0.
 #   The PTE becomes "not present": the page's swap slot if it has one (a dirty page without one
 #   gets one now), else 0 (it will be read again from where it came). A dirty page's write to
-#   its slot is queued with process s0's write-out record (PCB_RQ_OUT). The frame becomes the
-#   newest on the resident list.
+#   its slot is filled in in process s0's write-out record (PCB_RQ_OUT), for the caller to
+#   queue (frame_take). The frame becomes the newest on the resident list.
 #   a0 = frame (not busy, on the resident list), a1 = its record, s0 = the faulting PCB.
-#   Returns as frame_take does: a0 = the frame, a1 = 1 if a write-out was queued, 0 if the page
-#   was clean, a2 = its record; or a0 = FRAME_SWAP_FULL if the page needed a slot and none was
-#   free (then nothing has changed).
+#   Returns as frame_take does: a0 = the frame, a1 = 1 if a write-out was filled in, 0 if the
+#   page was clean, a2 = its record; or a0 = FRAME_SWAP_FULL if the page needed a slot and none
+#   was free (then nothing has changed).
 #   Clobbers a3, t0-t4.
 evict:
     addi sp, sp, -8                 # push lr, s1
@@ -237,8 +234,7 @@ evict:
     andi a2, a2, PTE_D              # a2 = PTE_D if the page is dirty, else 0
     lw   a3, FT_SLOT(s1)            # a3 = its swap slot, or NIL
     beqz a2, .unmap                 # clean: whatever copy it came from is still good
-    li   t0, NIL
-    bne  a3, t0, .unmap
+    bgez a3, .unmap                 # (not NIL: it has a slot)
     lw   a0, FT_PID(s1)
     call swap_alloc                 # (clobbers a0, t0-t4 only)
     li   t0, NIL
@@ -247,8 +243,7 @@ evict:
     sw   a3, FT_SLOT(s1)
 .unmap:
     li   t0, 0                      # never saved: reload from the region
-    li   t1, NIL
-    beq  a3, t1, .set_pte
+    bltz a3, .set_pte               # (NIL: no slot)
     slli t0, a3, PTE_PFN_SHIFT
     ori  t0, t0, PTE_SWAPPED
 .set_pte:
@@ -269,11 +264,9 @@ evict:
     sw   t0, PCB_RESIDENT(a0)
     li   t1, 0                      # t1 = 1 if written out
     beqz a2, .report                # clean: nothing to write
-    # Dirty: queue its write to the slot. The frame is overwritten only by requests queued
-    # after this one, and the disk serves them in order.
-    addi t2, s0, PCB_RQ_OUT         # t2 = the record
-    li   t0, RQ_WRITE
-    sw   t0, RQ_KIND(t2)
+    # Dirty: its write to the slot, for page_in to queue just ahead of the page-in that fills
+    # the frame again (the disk serves requests in order): both are queued at once.
+    addi t2, s0, PCB_RQ_OUT         # t2 = the record (its RQ_KIND is RQ_WRITE for good)
     lui  t0, %hi(k_swap_first)
     lw   t0, %lo(k_swap_first)(t0)
     add  t0, t0, a3
@@ -281,9 +274,6 @@ evict:
     sw   a1, RQ_FRAME(t2)
     sw   a0, RQ_PCB(t2)
     sw   zero, RQ_TRIES(t2)
-    mv   a0, t2
-    call rq_submit
-    lw   a1, PCB_RQ_OUT + RQ_FRAME(s0) # the frame again
     li   t1, 1
 .report:
     # PAGE_OUT: pid, vpn, frame, 1 if written out (as `monitor` does, inline).
@@ -296,17 +286,29 @@ evict:
     sw   t1, %lo(MONITOR_BASE) + MON_ARG3(t2)
     li   t0, EV_PAGE_OUT
     sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t2) # the event last: writing it delivers the arguments
-    mv   t4, t1                     # t4 = 1 if written out
+    # The frame becomes the newest on the resident ring: for the oldest (FIFO's victim, nearly
+    # always), one step of the head; for another, res_move.
+    lui  t0, %hi(k_res_head)
+    lw   t2, %lo(k_res_head)(t0)
+    bne  t2, a1, .move
+    lw   t2, FT_NEXT(s1)
+    sw   t2, %lo(k_res_head)(t0)
     mv   a0, a1
-    mv   a1, s1
-    call res_renew                  # (clobbers a2, a3, t0, t1 only)
-    mv   a1, t4
+    mv   a1, t1
     mv   a2, s1
 .out:
     lw   lr, 4(sp)
     lw   s1, 0(sp)
     addi sp, sp, 8                  # pop them
     ret
+.move:
+    mv   t4, t1                     # t4 = 1 if written out
+    mv   a0, a1
+    mv   a1, s1
+    call res_move                   # (clobbers a2, a3, t0, t1 only)
+    mv   a1, t4
+    mv   a2, s1
+    j    .out
 .swap_full:
     li   a0, FRAME_SWAP_FULL
     j    .out
@@ -320,20 +322,17 @@ evict:
 # victim_fifo: the oldest frame that is not busy: the first on the resident list.
 victim_fifo:
     lui  t0, %hi(k_res_head)
-    lw   a0, %lo(k_res_head)(t0)    # a0 = frame, the oldest first
-    lw   t1, %lo(k_frame_table)(t0) # t1 = the frame table (the same %hi: layout.s)
-    li   t2, NIL
-    beq  a0, t2, .none
-    mv   t3, a0                     # t3 = where the ring starts
+    lw   a0, %lo(k_res_head)(t0)    # a0 = frame, the oldest first (not NIL: no frame is free,
+    lw   t1, %lo(k_frame_table)(t0) # so every frame is on the ring) (the same %hi: layout.s)
 .loop:
     slli a1, a0, FTE_SHIFT
     add  a1, a1, t1                 # a1 = its record
-    lw   t0, FT_BUSY(a1)
-    beqz t0, evict                  # the victim
+    lw   t2, FT_BUSY(a1)
+    beqz t2, evict                  # the victim
     lw   a0, FT_NEXT(a1)
-    bne  a0, t3, .loop
-.none:
-    li   a0, NIL
+    lw   t2, %lo(k_res_head)(t0)    # (t0 = its %hi still)
+    bne  a0, t2, .loop              # round the ring once
+    li   a0, NIL                    # every frame is busy
     ret
 
 # victim_clock: second chance. The hand sweeps the frames; a page whose A bit is set loses it
@@ -521,6 +520,11 @@ swap_alloc:
     sb   a0, 0(t4)
     addi t4, t2, 1
     sw   t4, 0(t1)                  # every slot below the next one is taken
+    la   t0, k_swap_top
+    lw   t3, 0(t0)
+    bgeu t3, t4, .below_top
+    sw   t4, 0(t0)                  # the highest slot taken so far
+.below_top:
     mv   a0, t2
     ret
 .full:
@@ -542,13 +546,14 @@ swap_free:
 .done:
     ret
 
-# swap_release: free every slot of process a0 (at exit).
+# swap_release: free every slot of process a0 (at exit). Only the slots below k_swap_top are
+# looked at: the others were never taken (the swap area can be far larger than what is used).
 #   a0 = pid. Clobbers a0, a1, t0-t4.
 swap_release:
     push lr
     la   t0, k_swap_map
     lw   t2, 0(t0)
-    la   t3, k_swap_slots
+    la   t3, k_swap_top
     lw   t3, 0(t3)
     li   t4, 0                      # t4 = slot
     mv   a1, a0

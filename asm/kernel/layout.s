@@ -20,8 +20,9 @@
 # `lw t1, %lo(k_y)(t0)`. (Were a word ever moved past 0x80008000, the assembler would refuse
 # its %lo as an offset, so the sharing cannot go wrong silently.)
 
-# A null link in the lists of frame indices and reserve frame numbers. (Lists of requests use
-# their addresses, and 0 ends them: no kernel address is 0.)
+# A null link in the lists of frame indices and reserve frame numbers, and "no swap slot".
+# (Lists of requests use their addresses, and 0 ends them: no kernel address is 0.) Frame
+# indices and swap slots are never negative, so `bltz`/`bgez` tell NIL from them.
 .equ NIL, -1
 
 # Words: tables of words are indexed with `slli t, i, WORD_SHIFT`.
@@ -51,11 +52,16 @@
 # disk serves after the write-out: so each process owns two request records, in its PCB
 # (PCB_RQ_IN, PCB_RQ_OUT), and both are off the queue whenever it runs and can fault again. A
 # process that ends leaves its queued requests to complete; its PCB is never reused.
+# proc_create sets the fields that never change: PCB_RQ_IN's RQ_PCB (the process itself) and
+# PCB_RQ_OUT's RQ_KIND (RQ_WRITE); the fault path fills in the rest for each request. PCB_RQ_IN's
+# RQ_KIND is RQ_READ too (proc_create), but while a zero-fill waits in the queue: page_in makes
+# it RQ_ZERO then, and pagein_done puts RQ_READ back (a process that ends never faults again).
 # The kinds of request. READ and WRITE are the disk's own command codes, so the driver writes
 # the kind to DISK_CMD as it is; ZERO never reaches the disk.
 .equ RQ_READ,  DISK_CMD_READ   # read BLOCK into FRAME, then map the page (a page-in)
 .equ RQ_WRITE, DISK_CMD_WRITE  # write FRAME to BLOCK (a page-out to swap)
-.equ RQ_ZERO,  -1              # zero FRAME, then map the page (a page-in that waits its turn)
+.equ RQ_ZERO,  -1              # zero FRAME, then map the page (a page-in that waits its turn);
+                               # the one negative kind (disk_start tests the sign)
 
 .equ RQ_KIND,   0          # RQ_READ, RQ_WRITE or RQ_ZERO
 .equ RQ_BLOCK,  4          # disk block
@@ -140,7 +146,8 @@
 .equ FT_VPN,   4           # the virtual page it holds
 .equ FT_PTE,   8           # kernel address of the leaf PTE that maps (or will map) it
 .equ FT_SLOT,  12          # swap slot holding a copy of the page, or NIL
-.equ FT_BUSY,  16          # 1 while a transfer for this frame is queued or running
+.equ FT_BUSY,  16          # while its page-in is pending (a transfer for this frame is queued
+                           # or running): the PCB of the process waiting for it; else 0
 .equ FT_AGE,   20          # aging policy: 8-bit age, the A bit of each tick shifted in on top
 .equ FT_NEXT,  24          # next frame on the free list (NIL ends it) or the resident ring
 .equ FT_PREV,  28          # previous frame on the resident ring

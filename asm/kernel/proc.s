@@ -8,7 +8,7 @@ proc_table: .space NPROC * PCB_SIZE
 .data                           # kernel variables live in .data (layout.s)
 .align 4
 k_current:  .space 4            # PCB of the process on the CPU, or 0 when idle
-k_rr:       .space 4            # table index of the process that last got a new time slice
+k_rr:       .space 4            # PCB of the process that last got a new time slice (below)
 k_shown:    .space 4            # pid last reported with EV_SWITCH (0 = idle)
 k_failed:   .space 4            # HALT_SOME_FAILED once a process ends other than by exit(0)
 k_aged_at:  .space 4            # aging policy: CYCLE when the pages were last aged
@@ -16,7 +16,10 @@ k_noframe:  .space 4            # 1 once a process went P_NOFRAME (wake_noframe 
 k_nready:   .space 4            # processes in P_READY
 k_nlive:    .space 4            # processes not P_ENDED
 k_readied:  .space 4            # PCB of the process made ready last (schedule's first guess)
-k_mmu_pcb:  .space 4            # PCB whose root and ASID are in PTBR and ASID, or 0
+# k_rr is also the process the machine is set up for: SCRATCH0 points at its PCB, and PTBR and
+# ASID hold its root and pid (only .take writes them, for the process it gives a time slice).
+# Before the first time slice it is the slot before the table (proc_table - PCB_SIZE), which no
+# process has: so the first scan starts at index 0, and the first .take sets the machine up.
 
 .text
 
@@ -27,9 +30,9 @@ proc_create_all:
     push s0
     la   t0, k_nprocs
     lw   s0, 0(t0)
-    addi t1, s0, -1
+    la   t1, proc_table - PCB_SIZE
     la   t0, k_rr
-    sw   t1, 0(t0)                  # so that the first scan starts at index 0 (pid 1)
+    sw   t1, 0(t0)                  # no process yet (see k_rr)
     la   t0, k_nready               # every process is ready, and none has ended
     sw   s0, 0(t0)
     la   t0, k_nlive
@@ -86,6 +89,13 @@ proc_create:
     li   t0, NIL
     sw   t0, PCB_TABLES(s0)
     sw   t0, PCB_LEAF_TAG(s0)       # no leaf table reached yet (PCB_REGION_END = 0: no region)
+    # The fields of its two request records that never change (layout.s): the page-in is its
+    # own and reads (but for a zero-fill), the write-out record always writes.
+    sw   s0, PCB_RQ_IN + RQ_PCB(s0)
+    li   t0, RQ_READ
+    sw   t0, PCB_RQ_IN + RQ_KIND(s0)
+    li   t0, RQ_WRITE
+    sw   t0, PCB_RQ_OUT + RQ_KIND(s0)
 
     # Segments.
     lw   t0, DIR_E_NSEGS(s1)
@@ -179,12 +189,12 @@ proc_create:
 #   The counts k_nready and k_nlive answer "none ready" and "none left" without a scan, and
 #   with one process ready it is nearly always the one made ready last (k_readied).
 schedule:
-    lui  t0, %hi(k_aging)           # the aging policy's clock (only that policy has one)
-    lw   t0, %lo(k_aging)(t0)
-    beqz t0, .aged
-    call age_if_due
+    lui  t0, %hi(k_aging)           # (t0 = the %hi of every k_* word below: layout.s)
+    lw   s2, %lo(k_aging)(t0)       # s2 = 1 under the aging policy (the idle loop keeps it)
+    beqz s2, .aged
+    call age_if_due                 # the aging policy's clock (only that policy has one)
+    lui  t0, %hi(k_current)         # (age_if_due clobbers t0)
 .aged:
-    lui  t0, %hi(k_current)         # (t0 = the %hi of every k_* word below: layout.s)
     lw   s0, %lo(k_current)(t0)
     beqz s0, .pick
     lw   t1, PCB_STATE(s0)
@@ -192,7 +202,47 @@ schedule:
     beq  t1, t2, .resume
 .pick:
     lw   t1, %lo(k_nready)(t0)
-    beqz t1, .none_ready
+    bnez t1, .ready
+
+.none_ready:
+    # Is anyone still waiting (for the disk or for a frame)? Every process not ended is: none
+    # is ready, and none runs (k_current, if any, is not P_RUNNING).
+    lw   t1, %lo(k_nlive)(t0)
+    beqz t1, .all_done
+
+.idle:
+    # Nothing to run until the disk completes. Sleep with interrupts off (the kernel never takes
+    # a trap: EXL stays set) and look at IP ourselves. Only the disk can wake us: no process
+    # runs, so a timer tick would be a wasted wake-up. A tick that comes meanwhile stays
+    # pending, masked, until the next time slice writes TIMECMP (k_current is 0 from here, so
+    # schedule picks a process, and arms a new slice, before any user code runs).
+    sw   zero, %lo(k_current)(t0)
+    lw   t1, %lo(k_shown)(t0)       # EV_SWITCH to idle (pid 0), as at .resume
+    beqz t1, .mask
+    sw   zero, %lo(k_shown)(t0)
+    lui  t1, %hi(MONITOR_BASE)
+    sw   zero, %lo(MONITOR_BASE) + MON_ARG0(t1)
+    li   t2, EV_SWITCH
+    sw   t2, %lo(MONITOR_BASE) + MON_EVENT(t1)
+.mask:
+    li   t1, IRQ_DISK               # wait wakes up for the disk only (s2: aging, from the top)
+    csrw im, t1
+.sleep:
+    wait                            # returns once IP & IM != 0: the disk has completed
+    call disk_interrupt             # (keeps s0, s2, s3)
+    # Each wake-up is a kernel entry for the aging policy's clock, as at the top of schedule.
+    beqz s2, .aged_idle
+    call age_if_due
+.aged_idle:
+    # Sleep again until a process is ready (a page-in completed, a frame came free) or none is
+    # left (a disk error ended the last). A finished write-out and the start of the next
+    # transfer change no process's state.
+    lui  t0, %hi(k_nready)
+    lw   t1, %lo(k_nready)(t0)
+    beqz t1, .still_idle
+.woken:
+    li   t2, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
+    csrw im, t2                     # (t0 and t1 as .ready wants them; k_current is 0)
 .ready:
     # t1 = k_nready > 0; the process picked stops being ready.
     addi t1, t1, -1
@@ -204,11 +254,8 @@ schedule:
     lw   t1, PCB_STATE(s0)
     li   t2, P_READY
     bne  t1, t2, .scan_all
-    lw   t1, PCB_PID(s0)
-    addi t1, t1, -1                 # t1 = its index
 .take:
-    # s0 = the process, t1 = its index, t0 = the %hi of the k_* words.
-    sw   t1, %lo(k_rr)(t0)
+    # s0 = the process, t0 = the %hi of the k_* words.
     sw   s0, %lo(k_current)(t0)
     li   t1, P_RUNNING
     sw   t1, PCB_STATE(s0)
@@ -216,13 +263,13 @@ schedule:
     lw   t2, %lo(k_quantum)(t0)
     add  t1, t1, t2
     csrw timecmp, t1
-    csrw scratch0, s0               # trap_entry saves the registers here
-    # PTBR and ASID are written only for another process than the last one given the MMU:
-    # rewriting the same values would change nothing, but costs the emulator its translation
-    # caches.
-    lw   t1, %lo(k_mmu_pcb)(t0)
+    # SCRATCH0, PTBR and ASID are written only for another process than the last one given a
+    # time slice (k_rr): rewriting the same values would change nothing, but a write to PTBR or
+    # ASID costs the emulator its translation caches.
+    lw   t1, %lo(k_rr)(t0)
     beq  t1, s0, .resume
-    sw   s0, %lo(k_mmu_pcb)(t0)
+    sw   s0, %lo(k_rr)(t0)
+    csrw scratch0, s0               # trap_entry saves the registers here
     lw   t1, PCB_ROOT(s0)
     csrw ptbr, t1
     lw   t1, PCB_PID(s0)
@@ -266,9 +313,11 @@ schedule:
 .scan_all:
     # Round robin: the first ready process after the last one given a time slice (k_rr).
     lw   s1, %lo(k_nprocs)(t0)      # s1 = number of processes
-    lw   t1, %lo(k_rr)(t0)          # t1 = index looked at
-    mv   s3, s1                     # s3 = how many are left to look at
     la   t3, proc_table             # t3 = the table
+    lw   t1, %lo(k_rr)(t0)
+    sub  t1, t1, t3
+    srai t1, t1, PCB_SHIFT          # t1 = index looked at (-1 before the first time slice)
+    mv   s3, s1                     # s3 = how many are left to look at
     li   t2, P_READY
 .scan:
     beqz s3, .lost
@@ -288,50 +337,11 @@ schedule:
     # a double fault: the machine stops with a register dump.
     break
 
-.none_ready:
-    # Is anyone still waiting (for the disk or for a frame)? Every process not ended is: none
-    # is ready, and none runs (k_current, if any, is not P_RUNNING).
-    lw   t1, %lo(k_nlive)(t0)
-    beqz t1, .all_done
-
-.idle:
-    # Nothing to run until the disk completes. Sleep with interrupts off (the kernel never takes
-    # a trap: EXL stays set) and look at IP ourselves. Only the disk can wake us: no process
-    # runs, so a timer tick would be a wasted wake-up. A tick that comes meanwhile stays
-    # pending, masked, until the next time slice writes TIMECMP (k_current is 0 from here, so
-    # schedule picks a process, and arms a new slice, before any user code runs).
-    sw   zero, %lo(k_current)(t0)
-    lw   t1, %lo(k_shown)(t0)       # EV_SWITCH to idle (pid 0), as at .resume
-    beqz t1, .mask
-    sw   zero, %lo(k_shown)(t0)
-    lui  t1, %hi(MONITOR_BASE)
-    sw   zero, %lo(MONITOR_BASE) + MON_ARG0(t1)
-    li   t2, EV_SWITCH
-    sw   t2, %lo(MONITOR_BASE) + MON_EVENT(t1)
-.mask:
-    lw   s2, %lo(k_aging)(t0)       # s2 = 1 under the aging policy
-    li   t1, IRQ_DISK               # wait wakes up for the disk only
-    csrw im, t1
-.sleep:
-    wait                            # returns once IP & IM != 0: the disk has completed
-    call disk_interrupt             # (keeps s0-s3)
-    # Each wake-up is a kernel entry for the aging policy's clock, as at the top of schedule.
-    beqz s2, .aged_idle
-    call age_if_due
-.aged_idle:
-    # Sleep again until a process is ready (a page-in completed, a frame came free) or none is
-    # left (a disk error ended the last). A finished write-out and the start of the next
-    # transfer change no process's state.
-    lui  t0, %hi(k_nready)
-    lw   t1, %lo(k_nready)(t0)
-    bnez t1, .woken
+.still_idle:
+    # (.aged_idle: none is ready.) Sleep again, unless none is left.
     lw   t2, %lo(k_nlive)(t0)
     bnez t2, .sleep
     j    .all_done
-.woken:
-    li   t2, IRQ_TIMER | IRQ_DISK   # the mask for user mode again
-    csrw im, t2
-    j    .ready                     # (t0 and t1 as .ready wants them; k_current is 0)
 
 .all_done:
     la   t0, k_failed

@@ -157,7 +157,7 @@ sys_write:
     sw   t1, PCB_WRITTEN(s0)
     sw   s1, PCB_A1(s0)
     sw   s2, PCB_A2(s0)
-    mv   a1, s1
+    mv   s3, s1
     li   a2, ACC_LOAD
     li   a3, 0
     call page_in                    # (the PCB in s0; keeps s0 only)

@@ -51,7 +51,7 @@ trap_entry:
 # re-executes the faulting instruction when it next runs: at once if the page was zero-filled,
 # else after the disk.
 on_page_fault:
-    csrr a1, badvaddr               # (page_in takes the PCB in s0)
+    csrr s3, badvaddr               # (page_in takes the PCB in s0, the address in s3)
     li   a3, 1
     call page_in
     j    schedule
