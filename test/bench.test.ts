@@ -108,12 +108,12 @@ describe('workload construction', () => {
     const t = buildTarget('faults', true)!;
     expect(t).toBeInstanceOf(FaultsTarget);
     expect(buildTarget('faults', false)).toBeNull();
-    // faults.s ends after about 3.8M instructions (100 rounds of 64 pages and their faults).
-    t.run(5_000_000);
+    // faults.s ends after about 29M instructions (1,000 rounds of 64 pages and their faults).
+    t.run(32_000_000);
     expect((t as FaultsTarget).boots).toBe(2);
     const c = t.counters();
-    expect(c.instructions).toBe(5_000_000);
-    expect(c.pageFaults).toBeGreaterThan(7_200);
+    expect(c.instructions).toBe(32_000_000);
+    expect(c.pageFaults).toBeGreaterThan(72_000);
   });
 
   it('gives identical emulated figures for two runs of the same budget (every workload)', () => {

@@ -208,6 +208,50 @@ done:   halt
     expect(traced).toEqual(io.events);
     expect(m.regs[1]).toBe(-2);
   });
+
+  it('takes the arguments from the RAM block at ARGS while it is set, and refuses a bad block', () => {
+    const { m, io } = bareAsm(`
+        li   t0, ${KSEG_BASE + Dev.MONITOR}
+        li   t1, 9
+        sw   t1, ${MonitorReg.ARG0}(t0)      # a register argument, ignored while ARGS is set
+        li   t2, ${KSEG_BASE + 0x3000}
+        li   t1, 11
+        sw   t1, 0(t2)
+        li   t1, 12
+        sw   t1, 4(t2)
+        li   t1, -13
+        sw   t1, 8(t2)
+        li   t1, 14
+        sw   t1, 12(t2)
+        li   t1, 0x3000
+        sw   t1, ${MonitorReg.ARGS}(t0)
+        lw   a0, ${MonitorReg.ARGS}(t0)
+        li   t1, ${MonitorEvent.PAGE_IN}
+        sw   t1, ${MonitorReg.EVENT}(t0)
+        lw   a1, ${MonitorReg.ARG2}(t0)      # the value delivered
+        li   t1, 15
+        sw   t1, 4(t2)                       # read again at the next event
+        li   t1, ${MonitorEvent.PAGE_OUT}
+        sw   t1, ${MonitorReg.EVENT}(t0)
+        li   t1, 0x3002                      # misaligned: refused, the registers again
+        sw   t1, ${MonitorReg.ARGS}(t0)
+        lw   a2, ${MonitorReg.ARGS}(t0)
+        li   t1, ${MonitorEvent.SWITCH}
+        sw   t1, ${MonitorReg.EVENT}(t0)
+        li   t1, 0x7ffffff0                  # beyond RAM: refused
+        sw   t1, ${MonitorReg.ARGS}(t0)
+        lw   a3, ${MonitorReg.ARGS}(t0)
+        halt
+`);
+    runToStop(m);
+    expect(io.events).toEqual([
+      [MonitorEvent.PAGE_IN, 11, 12, -13, 14],
+      [MonitorEvent.PAGE_OUT, 11, 15, -13, 14],
+      // The registers as the last event left them, ARG0 included: the block's values stand.
+      [MonitorEvent.SWITCH, 11, 15, -13, 14],
+    ]);
+    expect([m.regs[1], m.regs[2], m.regs[3], m.regs[4]]).toEqual([0x3000, -13, 0, 0]);
+  });
 });
 
 describe('timer', () => {

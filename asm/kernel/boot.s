@@ -37,6 +37,12 @@ _start:
     csrw tvec, t0
     csrw im, zero                   # no interrupts until the processes exist
     la   sp, kstack_top
+    # The monitor takes every event's arguments from k_mon (util.s) from now on.
+    la   t0, k_mon
+    li   t1, KSEG_BASE
+    sub  t0, t0, t1                 # (its physical address)
+    lui  t1, %hi(MONITOR_BASE)
+    sw   t0, %lo(MONITOR_BASE) + MON_ARGS(t1)
 
     call pa_to_kva
     mv   s0, a0                     # s0 = the boot block

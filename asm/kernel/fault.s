@@ -334,38 +334,38 @@ page_in:
 #   a0 = PCB, s1 = frame (both callers keep it there), a2 = source (SRC_*), a3 = the frame's
 #   record. A leaf: clobbers t0-t3 only.
 page_map:
-    lui  t0, %hi(k_user_pfn)
-    lw   t0, %lo(k_user_pfn)(t0)
+    lui  t1, %hi(k_user_pfn)        # (t1 = the %hi of the k_* words, k_mon below too)
+    lw   t0, %lo(k_user_pfn)(t1)
     add  t0, t0, s1
     slli t0, t0, PTE_PFN_SHIFT
-    lw   t1, PCB_FAULT_PERM(a0)
-    or   t0, t0, t1
+    lw   t2, PCB_FAULT_PERM(a0)
+    or   t0, t0, t2
     ori  t0, t0, PTE_V | PTE_U
-    lw   t1, FT_PTE(a3)
-    sw   t0, 0(t1)
+    lw   t2, FT_PTE(a3)
+    sw   t0, 0(t2)
     lw   t2, PCB_RESIDENT(a0)       # t2 = resident pages, this one included
     addi t2, t2, 1
     sw   t2, PCB_RESIDENT(a0)
     # PAGE_IN (as `monitor` does, inline): the arguments, then the event.
-    lui  t1, %hi(MONITOR_BASE)
     lw   t0, PCB_PID(a0)
-    sw   t0, %lo(MONITOR_BASE) + MON_ARG0(t1)
+    sw   t0, %lo(k_mon) + MA_0(t1)
     lw   t3, FT_VPN(a3)
-    sw   t3, %lo(MONITOR_BASE) + MON_ARG1(t1)
-    sw   s1, %lo(MONITOR_BASE) + MON_ARG2(t1)
-    sw   a2, %lo(MONITOR_BASE) + MON_ARG3(t1)
+    sw   t3, %lo(k_mon) + MA_1(t1)
+    sw   s1, %lo(k_mon) + MA_2(t1)
+    sw   a2, %lo(k_mon) + MA_3(t1)
+    lui  t0, %hi(MONITOR_BASE)
     li   t3, EV_PAGE_IN
-    sw   t3, %lo(MONITOR_BASE) + MON_EVENT(t1)
+    sw   t3, %lo(MONITOR_BASE) + MON_EVENT(t0)
     lw   t3, PCB_FAULT_HW(a0)
     beqz t3, .done
-    # FAULT_DONE: ARG0 already holds the pid (the monitor keeps its arguments).
+    # FAULT_DONE: MA_0 already holds the pid.
     lw   t3, PCB_FAULT_VA(a0)
-    sw   t3, %lo(MONITOR_BASE) + MON_ARG1(t1)
+    sw   t3, %lo(k_mon) + MA_1(t1)
     lw   t3, PCB_PC(a0)             # the faulting instruction: it runs again
-    sw   t3, %lo(MONITOR_BASE) + MON_ARG2(t1)
-    sw   t2, %lo(MONITOR_BASE) + MON_ARG3(t1)
+    sw   t3, %lo(k_mon) + MA_2(t1)
+    sw   t2, %lo(k_mon) + MA_3(t1)
     li   t3, EV_FAULT_DONE
-    sw   t3, %lo(MONITOR_BASE) + MON_EVENT(t1)
+    sw   t3, %lo(MONITOR_BASE) + MON_EVENT(t0)
 .done:
     ret
 

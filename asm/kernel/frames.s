@@ -277,18 +277,18 @@ evict:
     li   t1, 1
 .report:
     # PAGE_OUT: pid, vpn, frame, 1 if written out (as `monitor` does, inline).
-    lui  t2, %hi(MONITOR_BASE)
-    lw   t0, FT_PID(s1)
-    sw   t0, %lo(MONITOR_BASE) + MON_ARG0(t2)
-    lw   t0, FT_VPN(s1)
-    sw   t0, %lo(MONITOR_BASE) + MON_ARG1(t2)
-    sw   a1, %lo(MONITOR_BASE) + MON_ARG2(t2)
-    sw   t1, %lo(MONITOR_BASE) + MON_ARG3(t2)
-    li   t0, EV_PAGE_OUT
-    sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t2) # the event last: writing it delivers the arguments
+    lui  t0, %hi(k_mon)             # (t0 = the %hi of the k_* words, k_res_head below too)
+    lw   t2, FT_PID(s1)
+    sw   t2, %lo(k_mon) + MA_0(t0)
+    lw   t2, FT_VPN(s1)
+    sw   t2, %lo(k_mon) + MA_1(t0)
+    sw   a1, %lo(k_mon) + MA_2(t0)
+    sw   t1, %lo(k_mon) + MA_3(t0)
+    lui  t3, %hi(MONITOR_BASE)
+    li   t2, EV_PAGE_OUT
+    sw   t2, %lo(MONITOR_BASE) + MON_EVENT(t3) # the event last: writing it delivers the arguments
     # The frame becomes the newest on the resident ring: for the oldest (FIFO's victim, nearly
     # always), one step of the head; for another, res_move.
-    lui  t0, %hi(k_res_head)
     lw   t2, %lo(k_res_head)(t0)
     bne  t2, a1, .move
     lw   t2, FT_NEXT(s1)

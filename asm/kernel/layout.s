@@ -14,11 +14,18 @@
 # assembler refuses the line otherwise, and `la` is the way then. The big arrays (the process
 # table, the directory buffer, the kernel stack) stay in .bss, after the variables. Device
 # registers are reached the same way: `lui t1, %hi(MONITOR_BASE)` then
-# `sw a0, %lo(MONITOR_BASE) + MON_ARG0(t1)`.
+# `sw t0, %lo(MONITOR_BASE) + MON_EVENT(t1)`.
 # Since every %lo(k_x) is below 0x8000, every k_* word has the same %hi (that of KSEG_BASE):
 # a path that reads several loads it once, `lui t0, %hi(k_x)`, then reads k_y, k_z, ... with
 # `lw t1, %lo(k_y)(t0)`. (Were a word ever moved past 0x80008000, the assembler would refuse
 # its %lo as an offset, so the sharing cannot go wrong silently.)
+
+# The monitor's argument block k_mon (util.s): an event's arguments, in the order of the
+# monitor's ARG0-ARG3.
+.equ MA_0, 0
+.equ MA_1, 4
+.equ MA_2, 8
+.equ MA_3, 12
 
 # A null link in the lists of frame indices and reserve frame numbers, and "no swap slot".
 # (Lists of requests use their addresses, and 0 ends them: no kernel address is 0.) Frame

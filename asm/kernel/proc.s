@@ -220,8 +220,8 @@ schedule:
     lw   t1, %lo(k_shown)(t0)       # EV_SWITCH to idle (pid 0), as at .resume
     beqz t1, .mask
     sw   zero, %lo(k_shown)(t0)
+    sw   zero, %lo(k_mon) + MA_0(t0)
     lui  t1, %hi(MONITOR_BASE)
-    sw   zero, %lo(MONITOR_BASE) + MON_ARG0(t1)
     li   t2, EV_SWITCH
     sw   t2, %lo(MONITOR_BASE) + MON_EVENT(t1)
 .mask:
@@ -277,14 +277,13 @@ schedule:
 
 .resume:
     # EV_SWITCH if this process is not the one last reported (as `monitor` does, inline; only
-    # ARG0 is written: each device access costs the emulator a trip through its slow path).
-    # (t0 = the %hi of the k_* words, on both ways here.)
+    # its one argument is written). (t0 = the %hi of the k_* words, on both ways here.)
     lw   a0, PCB_PID(s0)
     lw   t1, %lo(k_shown)(t0)
     beq  a0, t1, .shown
     sw   a0, %lo(k_shown)(t0)
+    sw   a0, %lo(k_mon) + MA_0(t0)
     lui  t1, %hi(MONITOR_BASE)
-    sw   a0, %lo(MONITOR_BASE) + MON_ARG0(t1)
     li   t0, EV_SWITCH
     sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t1)
 .shown:

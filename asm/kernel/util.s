@@ -7,17 +7,26 @@
 
 .equ ZERO_BLOCK, 64                 # bytes zeroed per round of the unrolled loop
 
+.data
+.align 4
+# The monitor's argument block: boot writes its physical address to the monitor's ARGS, so an
+# event's arguments are stored here (words MA_0-MA_3, layout.s), then the event code is written
+# to EVENT, which delivers them (asm/README.md, "Monitor"). Stores to RAM run in the emulator's
+# fast loop, where each device register write leaves it: a page fault reports five events.
+k_mon:           .space 16
+
 .text
 
 # monitor: tell the emulator what the kernel is doing (asm/README.md, "Monitor").
 #   t0 = event (EV_*), a0-a3 = its arguments.
 #   Clobbers t1. Has no effect on the machine.
 monitor:
+    lui  t1, %hi(k_mon)
+    sw   a0, %lo(k_mon) + MA_0(t1)
+    sw   a1, %lo(k_mon) + MA_1(t1)
+    sw   a2, %lo(k_mon) + MA_2(t1)
+    sw   a3, %lo(k_mon) + MA_3(t1)
     lui  t1, %hi(MONITOR_BASE)
-    sw   a0, %lo(MONITOR_BASE) + MON_ARG0(t1)
-    sw   a1, %lo(MONITOR_BASE) + MON_ARG1(t1)
-    sw   a2, %lo(MONITOR_BASE) + MON_ARG2(t1)
-    sw   a3, %lo(MONITOR_BASE) + MON_ARG3(t1)
     sw   t0, %lo(MONITOR_BASE) + MON_EVENT(t1) # the event last: writing it delivers the arguments
     ret
 

@@ -114,6 +114,7 @@
 .equ MON_ARG1,  0x8
 .equ MON_ARG2,  0xC
 .equ MON_ARG3,  0x10
+.equ MON_ARGS,  0x14
 
 # Monitor events
 .equ EV_PROC_START, 1

@@ -56,7 +56,10 @@ export const DiskStatus = { IDLE: 0, BUSY: 1, DONE: 2, ERROR: 3 } as const;
 /**
  * Monitor: a port through which the kernel tells the emulator what it does, so that stats,
  * traces and messages can name processes and pages. Write the arguments, then the event code
- * to EVENT. It has no effect on the machine.
+ * to EVENT. It has no effect on the machine. The arguments are ARG0-ARG3, or, while ARGS holds
+ * the physical address of a four-word block in RAM, that block's words (read when EVENT is
+ * written): a kernel that reports often stores them to RAM, which the emulator does in its
+ * fast loop, where each device register write leaves it.
  */
 export const MonitorReg = {
   EVENT: 0x0,
@@ -64,6 +67,7 @@ export const MonitorReg = {
   ARG1: 0x8,
   ARG2: 0xc,
   ARG3: 0x10,
+  ARGS: 0x14,
 } as const;
 
 /** Monitor events (see asm/README.md for their arguments). */

@@ -11,10 +11,10 @@
 //   stride  asm/bench/stride.s: one load per page over N pages (default 256) mapped onto
 //           min(N, 256) frames: with N above the TLB's reach, every load misses under LRU.
 //   faults  asm/kernel with asm/bench/faults.s and few frames (default 8): one word of each of
-//           64 heap pages in turn, checked and incremented, 100 rounds; nearly every visit faults
-//           (a dirty page out to swap, this one back in), about six user instructions per
-//           fault; the machine is booted again each time the program ends (about 7,200 faults
-//           per boot).
+//           64 heap pages in turn, checked and incremented, 1,000 rounds; nearly every visit
+//           faults (a dirty page out to swap, this one back in), about six user instructions
+//           per fault; the machine is booted again each time the program ends (about 72,000
+//           faults per boot).
 //
 // Physical layout of the host-built machines (paging on): the loop's text at TEXT_PA, page
 // tables from TABLES_PA (one page per table, the root first: a one-level root is 4 MiB), the

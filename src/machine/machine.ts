@@ -150,6 +150,8 @@ export class Machine {
   readonly devices: (Device | null)[];
 
   tracer: Tracer | null = null;
+  /** What the devices see of the machine (its tracer follows setTracer). */
+  private readonly deviceHost: { -readonly [K in keyof DeviceHost]: DeviceHost[K] };
 
   /** Cycle count at which the loop must stop and look at events (see boundary() in step.ts). */
   nextEvent = 0;
@@ -236,16 +238,16 @@ export class Machine {
     };
 
     const self = this;
-    const host: DeviceHost = {
+    // A plain object, its tracer kept up to date by setTracer (a getter cost the monitor and
+    // the disk a call on every event).
+    const host = (this.deviceHost = {
       now: () => self.cycles,
       // A device register was written (a disk command: a completion is now due).
       devicesChanged: () => self.eventsChanged(),
-      get tracer() {
-        return self.tracer;
-      },
-    };
+      tracer: null,
+    });
     this.console = new ConsoleDevice((b) => io.consoleOut(b), io.consoleIn);
-    this.monitor = new MonitorDevice(host, io.monitor?.bind(io));
+    this.monitor = new MonitorDevice(host, io.monitor?.bind(io), this.mem32);
     this.disk =
       cfg.disk === null
         ? null
@@ -312,6 +314,7 @@ export class Machine {
     syncFast(this, 2 * (this.instret - 1));
     this.tracer = t;
     this.mmu.tracer = t;
+    this.deviceHost.tracer = t;
     if (t !== null) t.now = () => this.cycles;
     this.updateFastUser();
     invalidateCaches(this);

@@ -1,6 +1,8 @@
 // The monitor port (asm/README.md "Monitor"): the kernel writes up to four arguments, then an
 // event code; the event is forwarded to the host (stats, messages) and the tracer. It has no
-// effect on the machine. Reads return the last values written (EVENT: the last event code).
+// effect on the machine. The arguments are the ARG registers, or the four words of RAM at the
+// physical address in ARGS while that is not 0 (read when EVENT is written). Reads return the
+// last values written (EVENT: the last event code; ARGn: the last written or delivered).
 
 import { MonitorReg } from '../../arch/memmap.ts';
 import type { Device, DeviceHost } from './device.ts';
@@ -14,10 +16,14 @@ export class MonitorDevice implements Device {
   lastEvent = 0;
   /** Events received so far. */
   events = 0;
+  /** ARGS: the physical address of the argument block in RAM, or 0 (the ARG registers). */
+  argsBlock = 0;
 
+  /** ram32: the machine's RAM, where an argument block lies. */
   constructor(
     private readonly host: DeviceHost,
     private readonly sink: MonitorSink | undefined,
+    private readonly ram32: Int32Array,
   ) {}
 
   read(offset: number): number {
@@ -26,6 +32,7 @@ export class MonitorDevice implements Device {
 
   peek(offset: number): number {
     if (offset === MonitorReg.EVENT) return this.lastEvent;
+    if (offset === MonitorReg.ARGS) return this.argsBlock;
     const i = argIndex(offset);
     return i < 0 ? 0 : this.args[i]!;
   }
@@ -33,11 +40,26 @@ export class MonitorDevice implements Device {
   write(offset: number, value: number): void {
     if (offset === MonitorReg.EVENT) {
       const a = this.args;
+      if (this.argsBlock !== 0) {
+        const w = this.argsBlock >>> 2;
+        const ram = this.ram32;
+        a[0] = ram[w]!;
+        a[1] = ram[w + 1]!;
+        a[2] = ram[w + 2]!;
+        a[3] = ram[w + 3]!;
+      }
       this.lastEvent = value | 0;
       this.events++;
       if (this.sink !== undefined) this.sink(value | 0, a[0]!, a[1]!, a[2]!, a[3]!);
       const t = this.host.tracer;
       if (t !== null) t.monitor(value | 0, a[0]!, a[1]!, a[2]!, a[3]!);
+      return;
+    }
+    if (offset === MonitorReg.ARGS) {
+      // A block that is misaligned or not wholly in RAM is refused: ARGS reads 0, and the
+      // ARG registers are the arguments.
+      const pa = value >>> 0;
+      this.argsBlock = (pa & 3) === 0 && pa + 16 <= this.ram32.length * 4 ? pa : 0;
       return;
     }
     const i = argIndex(offset);
